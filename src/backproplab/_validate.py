@@ -1,0 +1,131 @@
+"""Boundary checks shared by every public function.
+
+Errors name the function, the argument and what is wrong with it (shape, dtype, value), so a
+student meets "dense_forward: x has 3 features but W expects 4" instead of a traceback from
+inside ``np.dot``.
+
+Policy (recorded in docs/decisions.md):
+
+- Inputs are converted to float64 (bool and integer arrays are accepted; complex, object and
+  string arrays raise ``TypeError``). Float32 is promoted: the course computes in float64.
+- NaN anywhere in an input raises ``ValueError`` with the index of the first NaN.
+  Infinities are allowed where the maths has a limit (``sigmoid(inf) == 1``) and rejected
+  where it does not (``check_finite``).
+- Conversion never writes to the caller's array; functions must not write into what
+  ``as_float_array`` returns, since it may be the caller's own array.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_float_array(x, name: str, fn: str, *, ndim: int | None = None, finite: bool = False):
+    """Return ``x`` as a float64 ndarray, or raise a clear error.
+
+    Parameters
+    ----------
+    x : array_like
+        The argument to check.
+    name, fn : str
+        Argument and function names used in the error message.
+    ndim : int, optional
+        Required number of dimensions.
+    finite : bool
+        Also reject ``inf`` (NaN is always rejected).
+    """
+    if isinstance(x, np.ndarray):
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except (ValueError, TypeError) as exc:  # ragged nested lists
+            raise TypeError(f"{fn}: {name} is not a rectangular numeric array ({exc})") from None
+    kind = arr.dtype.kind
+    if kind not in "biuf":
+        raise TypeError(
+            f"{fn}: {name} must hold real numbers, got dtype {arr.dtype}"
+            + (" (complex values are not supported)" if kind == "c" else "")
+        )
+    arr = arr.astype(np.float64, copy=False)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{fn}: {name} must be {ndim}-D, got shape {arr.shape}")
+    if kind == "f":
+        bad = np.isnan(arr) if not finite else ~np.isfinite(arr)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            what = "NaN" if not finite else "a non-finite value"
+            value = arr[where] if where else arr
+            raise ValueError(f"{fn}: {name} contains {what} ({value}) at index {where}")
+    return arr
+
+
+def as_scalar(value, name: str, fn: str, *, positive: bool = False, low=None, high=None):
+    """Return ``value`` as a Python float, checking it is a finite real number in range.
+
+    ``low`` and ``high`` are inclusive bounds; ``positive`` requires ``value > 0``.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{fn}: {name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{fn}: {name} must be finite, got {value}")
+    if positive and value <= 0:
+        raise ValueError(f"{fn}: {name} must be > 0, got {value}")
+    if low is not None and value < low:
+        raise ValueError(f"{fn}: {name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{fn}: {name} must be <= {high}, got {value}")
+    return value
+
+
+def as_int(value, name: str, fn: str, *, low: int | None = None):
+    """Return ``value`` as a Python int (no silent truncation of floats) with ``value >= low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{fn}: {name} must be an integer, got {value!r}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{fn}: {name} must be >= {low}, got {value}")
+    return value
+
+
+def same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], fn: str) -> None:
+    """Raise ``ValueError`` naming both shapes unless ``a.shape == b.shape``."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{fn}: {names[0]} has shape {a.shape} but {names[1]} has shape {b.shape}; "
+            "they must match"
+        )
+
+
+def non_empty(x: np.ndarray, name: str, fn: str) -> None:
+    """Reject an empty batch: a mean over zero examples is undefined."""
+    if x.size == 0:
+        raise ValueError(f"{fn}: {name} is empty (shape {x.shape}); need at least one example")
+
+
+def check_rng(rng, fn: str, *, optional: bool = False):
+    """Require a ``numpy.random.Generator`` so that every random draw is seeded by the caller."""
+    if rng is None and optional:
+        return None
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{fn}: rng must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_cache(cache, expected_len: int, fn: str):
+    """Unpack a forward cache, explaining the likely mix-up when it does not fit."""
+    if not isinstance(cache, tuple) or len(cache) != expected_len:
+        raise TypeError(
+            f"{fn}: cache must be the tuple returned by the matching *_forward "
+            f"(length {expected_len}), got {type(cache).__name__}"
+            + (f" of length {len(cache)}" if isinstance(cache, tuple) else "")
+        )
+    return cache
