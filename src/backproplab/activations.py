@@ -1,0 +1,156 @@
+r"""Activation functions and their derivatives.
+
+Every ``<name>(z)`` works elementwise on an array of any shape and ``<name>_grad(z)`` is its
+derivative :math:`\mathrm{d}a / \mathrm{d}z` at the same points, so the chain rule step of a
+backward pass is ``dz = da * <name>_grad(z)``. Softmax couples the entries of a row, so it has
+a backward function instead of an elementwise derivative.
+
+Numerical stability: ``sigmoid`` never evaluates :math:`e^{-z}` for a negative :math:`z`
+(where it would overflow), and ``softmax`` subtracts the row maximum first; both are finite and
+warning-free for :math:`|z|` up to the float64 range. NaN inputs raise ``ValueError``;
+:math:`\pm\infty` is accepted where the limit exists (``sigmoid``, ``tanh``, ``relu``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backproplab._validate import as_float_array, as_scalar, same_shape
+
+
+def _out(z_in, out):
+    """Return a NumPy scalar for scalar input, the array otherwise."""
+    return out[()] if np.ndim(z_in) == 0 else out
+
+
+def identity(z):
+    r"""Identity :math:`a = z`. Returns a new float64 array (never the input itself)."""
+    z = as_float_array(z, "z", "identity")
+    return _out(z, z.copy())
+
+
+def identity_grad(z):
+    r"""Derivative of the identity: :math:`1` everywhere."""
+    z = as_float_array(z, "z", "identity_grad")
+    return _out(z, np.ones_like(z))
+
+
+def sigmoid(z):
+    r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, range :math:`(0, 1)`.
+
+    Computed from :math:`e^{-|z|} \le 1` so nothing overflows: for :math:`z \ge 0` it is
+    :math:`1/(1+e^{-z})`, for :math:`z < 0` the equal form :math:`e^{z}/(1+e^{z})`.
+    """
+    z = as_float_array(z, "z", "sigmoid")
+    e = np.exp(-np.abs(z))
+    return _out(z, np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
+
+
+def sigmoid_grad(z):
+    r""":math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) \le 1/4`, largest at :math:`z = 0`."""
+    s = sigmoid(as_float_array(z, "z", "sigmoid_grad"))
+    return s * (1.0 - s)
+
+
+def tanh(z):
+    r"""Hyperbolic tangent, range :math:`(-1, 1)`; zero-centred, unlike the sigmoid."""
+    z = as_float_array(z, "z", "tanh")
+    return _out(z, np.tanh(z))
+
+
+def tanh_grad(z):
+    r""":math:`\tanh'(z) = 1 - \tanh^2(z) \le 1`."""
+    t = np.tanh(as_float_array(z, "z", "tanh_grad"))
+    return _out(t, 1.0 - t * t)
+
+
+def relu(z):
+    r"""Rectified linear unit :math:`\max(0, z)`."""
+    z = as_float_array(z, "z", "relu")
+    return _out(z, np.maximum(z, 0.0))
+
+
+def relu_grad(z):
+    r""":math:`1` where :math:`z > 0`, else :math:`0` — including at the kink, ``relu_grad(0) == 0``."""
+    z = as_float_array(z, "z", "relu_grad")
+    return _out(z, (z > 0).astype(np.float64))
+
+
+def _alpha(alpha, fn):
+    # alpha >= 1 would make the "leak" at least as steep as the active side: not a leaky ReLU.
+    a = as_scalar(alpha, "alpha", fn, low=0.0)
+    if a >= 1.0:
+        raise ValueError(f"{fn}: alpha is the slope for z < 0 and must be in [0, 1), got {a}")
+    return a
+
+
+def leaky_relu(z, alpha=0.01):
+    r"""Leaky ReLU: :math:`z` for :math:`z > 0`, :math:`\alpha z` otherwise.
+
+    The leak :math:`\alpha \in [0, 1)` is a hyperparameter (0.01 by default; 0.1 and 0.002 are
+    also common). It keeps a small gradient flowing for negative inputs, so units cannot die.
+    """
+    z = as_float_array(z, "z", "leaky_relu")
+    a = _alpha(alpha, "leaky_relu")
+    return _out(z, np.where(z > 0, z, a * z))
+
+
+def leaky_relu_grad(z, alpha=0.01):
+    r""":math:`1` for :math:`z > 0`, :math:`\alpha` otherwise (including :math:`z = 0`)."""
+    z = as_float_array(z, "z", "leaky_relu_grad")
+    a = _alpha(alpha, "leaky_relu_grad")
+    return _out(z, np.where(z > 0, 1.0, a))
+
+
+def softmax(z, axis=-1):
+    r"""Softmax along ``axis``: :math:`s_k = e^{z_k} / \sum_j e^{z_j}`.
+
+    Outputs are positive and sum to 1 along ``axis``. Subtracting :math:`\max_j z_j` first
+    leaves the result unchanged (the factor :math:`e^{-\max}` cancels) and keeps every
+    exponent :math:`\le 0`, so nothing overflows.
+
+    Parameters
+    ----------
+    z : array_like, shape (..., K)
+        Logits; must be finite.
+    axis : int
+        The class axis.
+    """
+    z = as_float_array(z, "z", "softmax", finite=True)
+    if z.ndim == 0:
+        raise ValueError("softmax: z must have at least one axis of classes, got a scalar")
+    if not -z.ndim <= axis < z.ndim:
+        raise ValueError(f"softmax: axis {axis} is out of range for z of shape {z.shape}")
+    if z.shape[axis] == 0:
+        raise ValueError(f"softmax: z has no classes along axis {axis} (shape {z.shape})")
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_backward(dout, s, axis=-1):
+    r"""Backward pass of softmax, given its output ``s``.
+
+    With :math:`J = \mathrm{diag}(s) - s s^\top` the Jacobian of one row,
+
+    .. math:: \frac{\partial L}{\partial z} = J^\top\,\mathrm{dout}
+              = s \odot \left(\mathrm{dout} - \textstyle\sum_k \mathrm{dout}_k s_k\right).
+
+    Parameters
+    ----------
+    dout : array_like, shape (..., K)
+        Upstream gradient :math:`\partial L / \partial s`.
+    s : array_like, shape (..., K)
+        The output of ``softmax`` (not the logits).
+    """
+    fn = "softmax_backward"
+    dout = as_float_array(dout, "dout", fn)
+    s = as_float_array(s, "s", fn)
+    same_shape(dout, s, ("dout", "s"), fn)
+    if s.ndim == 0:
+        raise ValueError(f"{fn}: s must have at least one axis of classes, got a scalar")
+    if np.any(s < 0) or not np.allclose(s.sum(axis=axis), 1.0, atol=1e-6):
+        raise ValueError(
+            f"{fn}: s must be the softmax output (non-negative, summing to 1 along axis "
+            f"{axis}); did you pass the logits z instead?"
+        )
+    return s * (dout - np.sum(dout * s, axis=axis, keepdims=True))

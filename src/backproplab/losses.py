@@ -1,0 +1,193 @@
+r"""Loss functions: how far the prediction is from the label, as one number to minimise.
+
+Shapes must match exactly: ``mse(y_hat, y)`` with ``y_hat`` (N, 1) and ``y`` (N,) would
+otherwise broadcast to an (N, N) table of every pair and return a wrong loss silently.
+
+Probabilities of exactly 0 or 1 are clipped to :math:`[\epsilon, 1 - \epsilon]` with
+:math:`\epsilon` = ``PROB_EPS`` before taking logarithms, so the losses stay finite (at most
+:math:`-\log \epsilon \approx 27.6` per example) and no warning is emitted; the gradients are
+those of the clipped loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backproplab._validate import as_float_array, non_empty, same_shape
+
+PROB_EPS = 1e-12
+"""Clipping bound for probabilities inside logarithms."""
+
+
+def mse(y_hat, y):
+    r"""Mean squared error :math:`\frac{1}{n}\sum_i (\hat y_i - y_i)^2`, over all elements.
+
+    Always :math:`\ge 0`; squaring punishes large errors more than small ones, which also makes
+    it sensitive to outliers.
+
+    Parameters
+    ----------
+    y_hat, y : array_like, same shape
+        Predictions and targets.
+    """
+    y_hat, y = _pair(y_hat, y, "mse")
+    return float(np.mean((y_hat - y) ** 2))
+
+
+def mse_grad(y_hat, y):
+    r"""Gradient of ``mse`` w.r.t. ``y_hat``: :math:`\frac{2}{n}(\hat y - y)`, shape of ``y_hat``."""
+    y_hat, y = _pair(y_hat, y, "mse_grad")
+    return 2.0 * (y_hat - y) / y_hat.size
+
+
+def binary_cross_entropy(p, y):
+    r"""Binary cross-entropy :math:`-\frac{1}{n}\sum_i [y_i \log p_i + (1 - y_i)\log(1 - p_i)]`.
+
+    Parameters
+    ----------
+    p : array_like
+        Predicted probabilities of class 1, in :math:`[0, 1]` (e.g. a sigmoid output).
+    y : array_like, same shape
+        Targets in :math:`[0, 1]` (usually 0 or 1).
+    """
+    p, y = _probabilities(p, y, "binary_cross_entropy")
+    pc = np.clip(p, PROB_EPS, 1.0 - PROB_EPS)
+    return float(-np.mean(y * np.log(pc) + (1.0 - y) * np.log1p(-pc)))
+
+
+def binary_cross_entropy_grad(p, y):
+    r"""Gradient of ``binary_cross_entropy`` w.r.t. ``p``: :math:`\frac{1}{n}\frac{p - y}{p(1 - p)}`."""
+    p, y = _probabilities(p, y, "binary_cross_entropy_grad")
+    pc = np.clip(p, PROB_EPS, 1.0 - PROB_EPS)
+    return (pc - y) / (pc * (1.0 - pc)) / p.size
+
+
+def one_hot(y, K):
+    r"""Integer labels (N,) in :math:`\{0, \dots, K-1\}` as a one-hot matrix (N, K) of float64."""
+    labels = _int_labels(y, K, "one_hot")
+    out = np.zeros((labels.shape[0], K))
+    out[np.arange(labels.shape[0]), labels] = 1.0
+    return out
+
+
+def cross_entropy(p, y):
+    r"""Categorical cross-entropy :math:`L = -\frac{1}{N}\sum_n \sum_k y_{nk} \log p_{nk}`.
+
+    Only the true class contributes for one-hot labels: predicting 0.3 for the true class costs
+    :math:`-\log 0.3 \approx 1.20`, predicting 0.5 costs :math:`\approx 0.69`, and 1 costs 0.
+
+    Parameters
+    ----------
+    p : array_like, shape (N, K)
+        Predicted probabilities; each row sums to 1 (e.g. a softmax output).
+    y : array_like, shape (N, K) or (N,)
+        One-hot (or soft) labels, or integer class labels.
+    """
+    fn = "cross_entropy"
+    p = _probability_rows(p, fn)
+    y = _labels_as_rows(y, p.shape, fn)
+    return float(-np.sum(y * np.log(np.clip(p, PROB_EPS, 1.0))) / p.shape[0])
+
+
+def softmax_cross_entropy(logits, y):
+    r"""Softmax followed by cross-entropy, fused: returns the loss and its gradient.
+
+    With :math:`p = \mathrm{softmax}(z)`, the gradient of the mean cross-entropy w.r.t. the
+    logits is the remarkably simple
+
+    .. math:: \frac{\partial L}{\partial z} = \frac{1}{N}(p - y).
+
+    The loss is computed as :math:`\log\sum_k e^{z_k} - z_{\text{true}}` with the row maximum
+    subtracted, so logits of any finite size give a finite loss.
+
+    Parameters
+    ----------
+    logits : array_like, shape (N, K)
+    y : array_like, shape (N, K) or (N,)
+        One-hot (or soft) labels, or integer class labels.
+
+    Returns
+    -------
+    loss : float
+    dlogits : ndarray, shape (N, K)
+    """
+    fn = "softmax_cross_entropy"
+    z = as_float_array(logits, "logits", fn, ndim=2, finite=True)
+    non_empty(z, "logits", fn)
+    y = _labels_as_rows(y, z.shape, fn)
+    shifted = z - z.max(axis=1, keepdims=True)
+    log_norm = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    log_p = shifted - log_norm
+    N = z.shape[0]
+    loss = float(-np.sum(y * log_p) / N)
+    dlogits = (np.exp(log_p) - y) / N
+    return loss, dlogits
+
+
+def _pair(y_hat, y, fn):
+    y_hat = as_float_array(y_hat, "y_hat", fn)
+    y = as_float_array(y, "y", fn)
+    same_shape(y_hat, y, ("y_hat", "y"), fn)
+    non_empty(y_hat, "y_hat", fn)
+    return y_hat, y
+
+
+def _probabilities(p, y, fn):
+    p = as_float_array(p, "p", fn)
+    y = as_float_array(y, "y", fn)
+    same_shape(p, y, ("p", "y"), fn)
+    non_empty(p, "p", fn)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError(
+            f"{fn}: p must be probabilities in [0, 1], got values in "
+            f"[{p.min()}, {p.max()}]; apply a sigmoid to raw scores first"
+        )
+    if np.any((y < 0) | (y > 1)):
+        raise ValueError(f"{fn}: y must be in [0, 1], got values in [{y.min()}, {y.max()}]")
+    return p, y
+
+
+def _probability_rows(p, fn):
+    p = as_float_array(p, "p", fn, ndim=2)
+    non_empty(p, "p", fn)
+    if np.any(p < 0) or np.any(p > 1) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError(
+            f"{fn}: each row of p must be probabilities summing to 1; did you pass logits? "
+            "Use softmax_cross_entropy(logits, y) for raw scores"
+        )
+    return p
+
+
+def _int_labels(y, K, fn):
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{fn}: integer labels must be 1-D (N,), got shape {y.shape}")
+    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        y = y.astype(np.int64)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: labels must be integers, got dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise ValueError(
+            f"{fn}: labels must be in 0..{K - 1} for {K} classes, got values in "
+            f"[{y.min()}, {y.max()}]"
+        )
+    return y.astype(np.int64)
+
+
+def _labels_as_rows(y, shape, fn):
+    """Labels as (N, K) rows: integer labels become one-hot, one-hot/soft rows are checked."""
+    N, K = shape
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 1:
+        if y_arr.shape[0] != N:
+            raise ValueError(f"{fn}: {N} predictions but {y_arr.shape[0]} labels")
+        return one_hot(_int_labels(y_arr, K, fn), K)
+    y_rows = as_float_array(y_arr, "y", fn, ndim=2)
+    if y_rows.shape != (N, K):
+        raise ValueError(
+            f"{fn}: y has shape {y_rows.shape} but the predictions have shape {(N, K)}; "
+            "pass one-hot labels (N, K) or integer labels (N,)"
+        )
+    if np.any(y_rows < 0) or not np.allclose(y_rows.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError(f"{fn}: each row of a one-hot y must be non-negative and sum to 1")
+    return y_rows

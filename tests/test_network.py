@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+
+from backproplab import network
+from backproplab.gradcheck import numerical_gradient, relative_error
+from backproplab.losses import softmax_cross_entropy
+
+
+def test_parameter_count_of_4_5_5_3_is_73(rng):
+    params = network.init_mlp([4, 5, 5, 3], rng)
+    # counted by hand: 4*5 + 5 + 5*5 + 5 + 5*3 + 3
+    assert network.count_parameters(params) == 4 * 5 + 5 + 5 * 5 + 5 + 5 * 3 + 3 == 73
+    assert list(params) == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert params["W2"].shape == (5, 5) and params["b3"].shape == (3,)
+
+
+def test_forward_by_hand():
+    # 1 -> 2 -> 1 with ReLU: z1 = [1*1, 1*-1] + [0, 0]; a1 = [1, 0]; out = 1*2 + 0*3 + 0.5
+    params = {
+        "W1": np.array([[1.0, -1.0]]),
+        "b1": np.zeros(2),
+        "W2": np.array([[2.0], [3.0]]),
+        "b2": np.array([0.5]),
+    }
+    out, caches = network.mlp_forward(params, np.array([[1.0]]))
+    np.testing.assert_allclose(out, [[2.5]])
+    np.testing.assert_allclose(caches[0].z, [[1.0, -1.0]])
+    assert [c.activation for c in caches] == ["relu", "identity"]
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "sigmoid", "tanh", "identity"])
+def test_mlp_backward_numerical(activation, rng):
+    params = network.init_mlp([3, 4, 5, 2], rng, scheme="xavier", bias=0.1)
+    x = rng.normal(size=(6, 3))
+    y = rng.integers(0, 2, size=6)
+
+    def loss(_):
+        return softmax_cross_entropy(network.mlp_forward(params, x, activation)[0], y)[0]
+
+    out, caches = network.mlp_forward(params, x, activation)
+    _, dout = softmax_cross_entropy(out, y)
+    grads = network.mlp_backward(dout, caches)
+    assert list(grads) == list(params)
+    for key, value in params.items():
+        assert relative_error(grads[key], numerical_gradient(loss, value)) < 1e-7, key
+
+
+def test_wrong_chain_rule_is_caught(rng):
+    # Forgetting the activation's local gradient in the hidden layer must be visible.
+    params = network.init_mlp([2, 3, 1], rng, scheme="xavier")
+    x = rng.normal(size=(4, 2))
+    out, caches = network.mlp_forward(params, x, "sigmoid")
+    dout = np.ones_like(out)
+    wrong_dz1 = dout @ params["W2"].T  # missing * z(1 - z)
+    wrong_dW1 = x.T @ wrong_dz1
+    num = numerical_gradient(lambda _: network.mlp_forward(params, x, "sigmoid")[0].sum(), params["W1"])
+    assert relative_error(network.mlp_backward(dout, caches)["W1"], num) < 1e-7
+    assert relative_error(wrong_dW1, num) > 1e-2
+
+
+@pytest.mark.parametrize(
+    ("init", "expected_std"),
+    [
+        (network.he_init, np.sqrt(2 / 400)),
+        (network.xavier_init, np.sqrt(2 / (400 + 600))),
+    ],
+)
+def test_init_standard_deviation(init, expected_std, rng):
+    W = init(400, 600, rng)
+    assert W.shape == (400, 600)
+    # 240,000 draws: the sample std is within 1% of the truth with overwhelming probability
+    assert W.std() == pytest.approx(expected_std, rel=0.01)
+    assert abs(W.mean()) < expected_std * 0.01
+
+
+def test_normal_scheme_uses_scale_and_bias(rng):
+    params = network.init_mlp([300, 300, 1], rng, scheme="normal", scale=0.5, bias=0.1)
+    assert params["W1"].std() == pytest.approx(0.5, rel=0.02)
+    np.testing.assert_array_equal(params["b1"], np.full(300, 0.1))
+
+
+def test_init_is_reproducible():
+    a = network.init_mlp([4, 5, 3], np.random.default_rng(7))
+    b = network.init_mlp([4, 5, 3], np.random.default_rng(7))
+    c = network.init_mlp([4, 5, 3], np.random.default_rng(8))
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["W1"], c["W1"])
+
+
+def test_errors_are_clear(rng):
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        network.init_mlp([2, 3], 42)
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        network.init_mlp([2, 3], rng, scheme="kaiming")
+    with pytest.raises(ValueError, match="needs an input and an output size"):
+        network.init_mlp([2], rng)
+    with pytest.raises(TypeError, match="every layer size must be an integer"):
+        network.init_mlp([2, 3.5], rng)
+    params = network.init_mlp([2, 3, 1], rng)
+    with pytest.raises(ValueError, match=r"layer 1: dense_forward: x has 4 features"):
+        network.mlp_forward(params, np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        network.mlp_forward(params, np.zeros((1, 2)), activation="gelu")
+    with pytest.raises(ValueError, match="params has no b2"):
+        network.mlp_forward({"W1": params["W1"], "b1": params["b1"], "W2": params["W2"]}, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="unexpected key 'w1'"):
+        network.num_layers({"w1": 0})
+    _, caches = network.mlp_forward(params, np.zeros((5, 2)))
+    with pytest.raises(ValueError, match=r"layer 2: identity_backward: dout has shape \(5, 2\)"):
+        network.mlp_backward(np.zeros((5, 2)), caches)
+    with pytest.raises(TypeError, match="caches must be the list returned by mlp_forward"):
+        network.mlp_backward(np.zeros((5, 1)), [("x",)])
+
+
+def test_forward_and_backward_do_not_write_params(rng):
+    params = network.init_mlp([3, 4, 2], rng)
+    for v in params.values():
+        v.flags.writeable = False
+    x = rng.normal(size=(2, 3))
+    x.flags.writeable = False
+    out, caches = network.mlp_forward(params, x, "tanh")
+    network.mlp_backward(np.ones_like(out), caches)
