@@ -57,7 +57,9 @@ def test_softmax_hand_values():
     z = np.array([0.0, math.log(2.0), math.log(3.0)])
     np.testing.assert_allclose(act.softmax(z), [1 / 6, 2 / 6, 3 / 6])
     np.testing.assert_allclose(act.softmax(np.stack([z, z]), axis=1), [[1 / 6, 1 / 3, 1 / 2]] * 2)
-    np.testing.assert_allclose(act.softmax(np.stack([z, z]).T, axis=0).T, [[1 / 6, 1 / 3, 1 / 2]] * 2)
+    np.testing.assert_allclose(
+        act.softmax(np.stack([z, z]).T, axis=0).T, [[1 / 6, 1 / 3, 1 / 2]] * 2
+    )
 
 
 def test_sigmoid_derivative_bounded_by_a_quarter():
@@ -132,7 +134,9 @@ def test_sigmoid_accepts_infinity():
 finite = st.floats(-1e4, 1e4, allow_nan=False)
 
 
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=6), elements=finite))
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=6), elements=finite)
+)
 def test_sigmoid_symmetry(z):
     np.testing.assert_allclose(act.sigmoid(-z), 1.0 - act.sigmoid(z), atol=1e-15)
 
@@ -166,7 +170,7 @@ def test_nan_rejected_with_index(f, grad):
 
 
 def test_bad_dtype_and_alpha():
-    with pytest.raises(TypeError, match="real numbers.*complex"):
+    with pytest.raises(TypeError, match=r"real numbers.*complex"):
         act.sigmoid(np.array([1 + 2j]))
     with pytest.raises(TypeError, match="dtype <U1"):
         act.relu(np.array(["a"]))

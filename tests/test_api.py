@@ -37,7 +37,10 @@ API = {
         "dense_forward": [("x", _), ("W", _), ("b", _)],
         "dense_backward": [("dout", _), ("cache", _)],
         **{f"{a}_forward": [("x", _)] for a in ("relu", "sigmoid", "tanh", "leaky_relu")},
-        **{f"{a}_backward": [("dout", _), ("cache", _)] for a in ("relu", "sigmoid", "tanh", "leaky_relu")},
+        **{
+            f"{a}_backward": [("dout", _), ("cache", _)]
+            for a in ("relu", "sigmoid", "tanh", "leaky_relu")
+        },
     },
     "conv": {
         "conv2d_forward": [("x", _), ("w", _), ("b", _), ("stride", 1), ("pad", 0)],
@@ -62,15 +65,35 @@ API = {
         "momentum_update": [("w", _), ("dw", _), ("v", _), ("lr", _), ("beta", 0.9)],
         "nesterov_update": [("w", _), ("dw", _), ("v", _), ("lr", _), ("beta", 0.9)],
         "adagrad_update": [("w", _), ("dw", _), ("cache", _), ("lr", _), ("eps", 1e-10)],
-        "rmsprop_update": [("w", _), ("dw", _), ("cache", _), ("lr", _), ("rho", 0.9), ("eps", 1e-8)],
+        "rmsprop_update": [
+            ("w", _),
+            ("dw", _),
+            ("cache", _),
+            ("lr", _),
+            ("rho", 0.9),
+            ("eps", 1e-8),
+        ],
         "adam_update": [
-            ("w", _), ("dw", _), ("m", _), ("v", _), ("t", _),
-            ("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.999), ("eps", 1e-8),
+            ("w", _),
+            ("dw", _),
+            ("m", _),
+            ("v", _),
+            ("t", _),
+            ("lr", 1e-3),
+            ("beta1", 0.9),
+            ("beta2", 0.999),
+            ("eps", 1e-8),
         ],
         "make_optimizer": [("name", _)],
     },
     "training": {
-        "iterate_minibatches": [("X", _), ("y", _), ("batch_size", _), ("rng", _), ("shuffle", True)],
+        "iterate_minibatches": [
+            ("X", _),
+            ("y", _),
+            ("batch_size", _),
+            ("rng", _),
+            ("shuffle", True),
+        ],
         "train": None,  # DESIGN.md fixes only the name: train(...) -> history of losses
     },
     "gradcheck": {
@@ -79,13 +102,18 @@ API = {
         "relative_error": [("a", _), ("b", _)],
     },
     "surfaces": {"descend": [("surface", _), ("optimizer", _), ("start", _), ("steps", _)]},
-    "diagnostics": {"gradient_norms": [("grads", _)], "dead_relu_fraction": [("pre_activations", _)]},
+    "diagnostics": {
+        "gradient_norms": [("grads", _)],
+        "dead_relu_fraction": [("pre_activations", _)],
+    },
 }
 
 CASES = [(m, name, params) for m, names in API.items() for name, params in names.items()]
 
 
-@pytest.mark.parametrize(("module", "name", "expected"), CASES, ids=[f"{m}.{n}" for m, n, _ in CASES])
+@pytest.mark.parametrize(
+    ("module", "name", "expected"), CASES, ids=[f"{m}.{n}" for m, n, _ in CASES]
+)
 def test_public_name_and_signature(module, name, expected):
     mod = importlib.import_module(f"backproplab.{module}")
     assert hasattr(mod, name), f"backproplab.{module} has no {name}"
@@ -103,7 +131,9 @@ def test_public_name_and_signature(module, name, expected):
     for (pname, default), (_name, want) in zip(actual, expected, strict=False):
         # DESIGN.md's defaults are binding; a default where it gives none is an extension
         if want is not _:
-            assert default == want, f"{module}.{name}: {pname} defaults to {default!r}, not {want!r}"
+            assert default == want, (
+                f"{module}.{name}: {pname} defaults to {default!r}, not {want!r}"
+            )
     extra = inspect.signature(fn).parameters
     for p in list(extra.values())[len(expected) :]:
         assert p.default is not p.empty or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL), (

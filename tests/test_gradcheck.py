@@ -15,7 +15,10 @@ def test_gradient_of_a_quadratic_is_exact_up_to_rounding():
 def test_second_order_accuracy():
     # error of central differences on exp is ~ h^2/6 * exp(x): shrink h by 10, error by ~100
     x = np.array([0.3])
-    err = [abs(numerical_gradient(lambda t: np.exp(t[0]), x, h=h)[0] - np.exp(0.3)) for h in (1e-2, 1e-3)]
+    err = [
+        abs(numerical_gradient(lambda t: np.exp(t[0]), x, h=h)[0] - np.exp(0.3))
+        for h in (1e-2, 1e-3)
+    ]
     assert 50 < err[0] / err[1] < 150
 
 

@@ -23,7 +23,8 @@ def test_importing_the_maths_loads_no_plotting_library():
     code = (
         "import sys, importlib\n"
         f"for m in {backproplab.MATHS_MODULES!r}: importlib.import_module('backproplab.' + m)\n"
-        f"bad = [m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r} or m in {FORBIDDEN!r}]\n"
+        f"bad = [m for m in sys.modules\n"
+        f"       if m.split('.')[0] in {FORBIDDEN!r} or m in {FORBIDDEN!r}]\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

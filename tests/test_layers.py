@@ -31,14 +31,16 @@ def test_dense_backward_hand_value():
 def test_sigmoid_backward_is_z_one_minus_z():
     # The syllabus' sigmoid-layer rule with z the output: local gradient z(1 - z).
     x = np.array([0.0, np.log(3.0)])
-    z, cache = layers.sigmoid_forward(x)
+    _, cache = layers.sigmoid_forward(x)
     np.testing.assert_allclose(layers.sigmoid_backward(np.ones(2), cache), [0.25, 0.75 * 0.25])
 
 
 def test_relu_backward_routes_gradient_only_where_positive():
     x = np.array([[-1.0, 0.0, 2.0]])
     _, cache = layers.relu_forward(x)
-    np.testing.assert_array_equal(layers.relu_backward(np.array([[5.0, 5.0, 5.0]]), cache), [[0, 0, 5]])
+    np.testing.assert_array_equal(
+        layers.relu_backward(np.array([[5.0, 5.0, 5.0]]), cache), [[0, 0, 5]]
+    )
 
 
 # --- gradients ------------------------------------------------------------------------------
@@ -49,9 +51,18 @@ def test_dense_backward_numerical(rng):
     dout = rng.normal(size=(4, 5))
     _, cache = layers.dense_forward(x, W, b)
     dx, dW, db = layers.dense_backward(dout, cache)
-    assert relative_error(dx, numerical_vjp(lambda t: layers.dense_forward(t, W, b)[0], x, dout)) < 1e-7
-    assert relative_error(dW, numerical_vjp(lambda t: layers.dense_forward(x, t, b)[0], W, dout)) < 1e-7
-    assert relative_error(db, numerical_vjp(lambda t: layers.dense_forward(x, W, t)[0], b, dout)) < 1e-7
+    assert (
+        relative_error(dx, numerical_vjp(lambda t: layers.dense_forward(t, W, b)[0], x, dout))
+        < 1e-7
+    )
+    assert (
+        relative_error(dW, numerical_vjp(lambda t: layers.dense_forward(x, t, b)[0], W, dout))
+        < 1e-7
+    )
+    assert (
+        relative_error(db, numerical_vjp(lambda t: layers.dense_forward(x, W, t)[0], b, dout))
+        < 1e-7
+    )
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
@@ -61,7 +72,10 @@ def test_activation_layer_backward_numerical(name, rng):
     x[np.abs(x) < 1e-3] = 0.5  # away from kinks
     dout = rng.normal(size=(3, 4))
     _, cache = forward(x)
-    assert relative_error(backward(dout, cache), numerical_vjp(lambda t: forward(t)[0], x, dout)) < 1e-7
+    assert (
+        relative_error(backward(dout, cache), numerical_vjp(lambda t: forward(t)[0], x, dout))
+        < 1e-7
+    )
 
 
 def test_leaky_relu_layer_uses_its_alpha(rng):
@@ -99,7 +113,9 @@ def test_dense_shape_errors_name_both_shapes():
     with pytest.raises(ValueError, match=r"flatten it first"):
         layers.dense_forward(np.zeros((2, 1, 2, 2)), np.zeros((4, 5)), np.zeros(5))
     _, cache = layers.dense_forward(np.zeros((2, 4)), np.zeros((4, 5)), np.zeros(5))
-    with pytest.raises(ValueError, match=r"dout has shape \(2, 4\) but the forward output had shape \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"dout has shape \(2, 4\) but the forward output had shape \(2, 5\)"
+    ):
         layers.dense_backward(np.zeros((2, 4)), cache)
 
 

@@ -17,7 +17,9 @@ from backproplab.gradcheck import numerical_gradient, relative_error
 def test_mse_hand_value():
     # ((1 - 0)^2 + (3 - 1)^2) / 2 = 2.5
     assert losses.mse(np.array([1.0, 3.0]), np.array([0.0, 1.0])) == 2.5
-    np.testing.assert_allclose(losses.mse_grad(np.array([1.0, 3.0]), np.array([0.0, 1.0])), [1.0, 2.0])
+    np.testing.assert_allclose(
+        losses.mse_grad(np.array([1.0, 3.0]), np.array([0.0, 1.0])), [1.0, 2.0]
+    )
 
 
 def test_mse_is_the_mean_over_all_elements():
@@ -125,7 +127,9 @@ def test_probabilities_of_exactly_zero_and_one_are_finite_and_silent():
 
 
 @given(
-    hnp.arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(2, 6)), elements=st.floats(-1e4, 1e4)),
+    hnp.arrays(
+        np.float64, st.tuples(st.integers(1, 5), st.integers(2, 6)), elements=st.floats(-1e4, 1e4)
+    ),
     st.data(),
 )
 def test_softmax_cross_entropy_finite_for_huge_logits(z, data):
@@ -161,7 +165,9 @@ def test_label_errors():
         losses.cross_entropy(p, np.array([0, 3]))
     with pytest.raises(ValueError, match="2 predictions but 3 labels"):
         losses.cross_entropy(p, np.array([0, 1, 2]))
-    with pytest.raises(ValueError, match=r"y has shape \(2, 2\) but the predictions have shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"y has shape \(2, 2\) but the predictions have shape \(2, 3\)"
+    ):
         losses.softmax_cross_entropy(np.zeros((2, 3)), np.eye(2))
     with pytest.raises(TypeError, match="labels must be integers"):
         losses.softmax_cross_entropy(np.zeros((2, 3)), np.array([0.5, 1.0]))

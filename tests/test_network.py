@@ -53,7 +53,9 @@ def test_wrong_chain_rule_is_caught(rng):
     dout = np.ones_like(out)
     wrong_dz1 = dout @ params["W2"].T  # missing * z(1 - z)
     wrong_dW1 = x.T @ wrong_dz1
-    num = numerical_gradient(lambda _: network.mlp_forward(params, x, "sigmoid")[0].sum(), params["W1"])
+    num = numerical_gradient(
+        lambda _: network.mlp_forward(params, x, "sigmoid")[0].sum(), params["W1"]
+    )
     assert relative_error(network.mlp_backward(dout, caches)["W1"], num) < 1e-7
     assert relative_error(wrong_dW1, num) > 1e-2
 
@@ -88,7 +90,7 @@ def test_init_is_reproducible():
 
 
 def test_errors_are_clear(rng):
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
         network.init_mlp([2, 3], 42)
     with pytest.raises(ValueError, match="scheme must be one of"):
         network.init_mlp([2, 3], rng, scheme="kaiming")
@@ -102,7 +104,9 @@ def test_errors_are_clear(rng):
     with pytest.raises(ValueError, match="activation must be one of"):
         network.mlp_forward(params, np.zeros((1, 2)), activation="gelu")
     with pytest.raises(ValueError, match="params has no b2"):
-        network.mlp_forward({"W1": params["W1"], "b1": params["b1"], "W2": params["W2"]}, np.zeros((1, 2)))
+        network.mlp_forward(
+            {"W1": params["W1"], "b1": params["b1"], "W2": params["W2"]}, np.zeros((1, 2))
+        )
     with pytest.raises(ValueError, match="unexpected key 'w1'"):
         network.num_layers({"w1": 0})
     _, caches = network.mlp_forward(params, np.zeros((5, 2)))

@@ -43,11 +43,21 @@ def test_path_and_its_shape_check(ax):
 def test_decision_regions_follow_the_classifier(ax):
     X = np.array([[-1.0, 0.0], [1.0, 0.0]])
     y = np.array([0, 1])
-    regions, points = plotting.plot_decision_regions(ax, lambda p: (p[:, 0] > 0).astype(int), X, y,
-                                                     resolution=20)
-    assert len(points.get_offsets()) == 2
+    seen = []
+
+    def predict(points):
+        seen.append(points)
+        return (points[:, 0] > 0).astype(int)
+
+    regions, points = plotting.plot_decision_regions(ax, predict, X, y, resolution=20)
+    # the classifier was asked about a 20 x 20 grid spanning the data plus the 0.5 padding
+    assert seen[0].shape == (400, 2)
+    np.testing.assert_allclose(seen[0].min(axis=0), [-1.5, -0.5])
+    np.testing.assert_allclose(seen[0].max(axis=0), [1.5, 0.5])
+    np.testing.assert_array_equal(points.get_array(), [0, 1])
+    np.testing.assert_allclose(regions.levels, [-0.5, 0.5, 1.5])  # one band per class
     with pytest.raises(ValueError, match="X must be"):
-        plotting.plot_decision_regions(ax, lambda p: p[:, 0], np.zeros((3, 3)), np.zeros(3))
+        plotting.plot_decision_regions(ax, predict, np.zeros((3, 3)), np.zeros(3))
 
 
 def test_unknown_activation(ax):

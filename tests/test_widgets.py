@@ -33,8 +33,13 @@ def test_a_failing_student_optimizer_is_reported_not_raised():
         def update(self, w, dw, state):
             return w[:1], state  # wrong shape
 
-    ex = widgets.DescentExplorer(surface="bowl", optimizer_names=("sgd",),
-                                 custom={"mine": lambda lr: Broken()}, lr=0.01, steps=10)
+    ex = widgets.DescentExplorer(
+        surface="bowl",
+        optimizer_names=("sgd",),
+        custom={"mine": lambda lr: Broken()},
+        lr=0.01,
+        steps=10,
+    )
     assert "mine" in ex.status.value and "shape" in ex.status.value
     assert _path(ex, "sgd").shape == (11, 2)  # the reference still runs
 

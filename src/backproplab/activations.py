@@ -71,7 +71,10 @@ def relu(z):
 
 
 def relu_grad(z):
-    r""":math:`1` where :math:`z > 0`, else :math:`0` — including at the kink, ``relu_grad(0) == 0``."""
+    r""":math:`1` where :math:`z > 0`, else :math:`0`.
+
+    At the kink the derivative is taken as 0: ``relu_grad(0) == 0``.
+    """
     z = as_float_array(z, "z", "relu_grad")
     return _out(z, (z > 0).astype(np.float64))
 

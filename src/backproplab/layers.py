@@ -96,7 +96,10 @@ def leaky_relu_forward(x, alpha=0.01):
 
 
 def leaky_relu_backward(dout, cache):
-    r""":math:`\partial L/\partial x = \text{dout} \odot (1 \text{ if } x > 0 \text{ else } \alpha)`."""
+    r"""Backward of leaky ReLU.
+
+    :math:`\partial L/\partial x = \text{dout} \odot (1 \text{ if } x > 0 \text{ else } \alpha)`.
+    """
     x, alpha = check_cache(cache, 2, "leaky_relu_backward")
     return _dout(dout, x.shape, "leaky_relu_backward") * activations.leaky_relu_grad(x, alpha)
 

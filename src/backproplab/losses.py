@@ -35,7 +35,7 @@ def mse(y_hat, y):
 
 
 def mse_grad(y_hat, y):
-    r"""Gradient of ``mse`` w.r.t. ``y_hat``: :math:`\frac{2}{n}(\hat y - y)`, shape of ``y_hat``."""
+    r"""Gradient of ``mse`` w.r.t. ``y_hat``: :math:`\frac{2}{n}(\hat y - y)`, shaped like y_hat."""
     y_hat, y = _pair(y_hat, y, "mse_grad")
     return 2.0 * (y_hat - y) / y_hat.size
 
@@ -56,7 +56,10 @@ def binary_cross_entropy(p, y):
 
 
 def binary_cross_entropy_grad(p, y):
-    r"""Gradient of ``binary_cross_entropy`` w.r.t. ``p``: :math:`\frac{1}{n}\frac{p - y}{p(1 - p)}`."""
+    r"""Gradient of ``binary_cross_entropy`` w.r.t. ``p``.
+
+    .. math:: \frac{\partial L}{\partial p} = \frac{1}{n}\frac{p - y}{p(1 - p)}
+    """
     p, y = _probabilities(p, y, "binary_cross_entropy_grad")
     pc = np.clip(p, PROB_EPS, 1.0 - PROB_EPS)
     return (pc - y) / (pc * (1.0 - pc)) / p.size

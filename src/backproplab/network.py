@@ -12,6 +12,7 @@ is linear and returns the logits (pair it with ``losses.softmax_cross_entropy``)
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -27,7 +28,9 @@ def _fans(fan_in, fan_out, fn):
 
 
 def xavier_init(fan_in, fan_out, rng):
-    r"""Xavier/Glorot normal initialisation, :math:`W_{ij} \sim \mathcal N(0, 2/(n_\text{in} + n_\text{out}))`.
+    r"""Xavier/Glorot normal initialisation.
+
+    :math:`W_{ij} \sim \mathcal N(0, 2/(n_\text{in} + n_\text{out}))`.
 
     Keeps the variance of activations and of gradients roughly constant through layers of
     tanh or sigmoid units.
@@ -90,7 +93,7 @@ def init_mlp(sizes, rng, scheme="he", scale=0.01, bias=0.0):
     scale = as_scalar(scale, "scale", fn, positive=True)
     bias = as_scalar(bias, "bias", fn)
     params = {}
-    for l, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+    for l, (fan_in, fan_out) in enumerate(pairwise(sizes), start=1):
         if scheme == "he":
             W = he_init(fan_in, fan_out, rng)
         elif scheme == "xavier":

@@ -56,7 +56,9 @@ def plot_activation(ax, name, z=None, derivative=True):
     list of Line2D
     """
     if name not in _ACTIVATIONS:
-        raise ValueError(f"plot_activation: name must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
+        raise ValueError(
+            f"plot_activation: name must be one of {sorted(_ACTIVATIONS)}, got {name!r}"
+        )
     f, grad = _ACTIVATIONS[name]
     z = np.linspace(-5.0, 5.0, 401) if z is None else np.asarray(z, dtype=np.float64)
     lines = ax.plot(z, f(z), color=color(3), label=f"{name}(z)")
@@ -89,7 +91,9 @@ def plot_surface(ax, surface, n=200, levels=30):
     span = float(np.max(Z)) - low
     lv = low + np.geomspace(span * 1e-4, span, levels)
     contours = ax.contour(X, Y, Z, levels=lv, cmap="cividis", linewidths=0.8)
-    ax.set(xlabel="$w_1$", ylabel="$w_2$", title=surface.title, xlim=surface.xlim, ylim=surface.ylim)
+    ax.set(
+        xlabel="$w_1$", ylabel="$w_2$", title=surface.title, xlim=surface.xlim, ylim=surface.ylim
+    )
     return contours
 
 
@@ -103,8 +107,15 @@ def plot_path(ax, path, label=None, i=0):
     path = np.asarray(path, dtype=np.float64)
     if path.ndim != 2 or path.shape[1] != 2:
         raise ValueError(f"plot_path: path must have shape (steps+1, 2), got {path.shape}")
-    (line,) = ax.plot(path[:, 0], path[:, 1], marker="o", markersize=2.5, linewidth=1.2,
-                      color=color(i), label=label)
+    (line,) = ax.plot(
+        path[:, 0],
+        path[:, 1],
+        marker="o",
+        markersize=2.5,
+        linewidth=1.2,
+        color=color(i),
+        label=label,
+    )
     return line
 
 
@@ -134,10 +145,20 @@ def plot_decision_regions(ax, predict, X, y, resolution=200, padding=0.5):
     classes = np.unique(np.concatenate([np.unique(labels), np.unique(y)]))
     cmap = ListedColormap([color(i) for i in range(len(classes))])
     index = np.searchsorted(classes, labels)
-    regions = ax.contourf(gx, gy, index, levels=np.arange(len(classes) + 1) - 0.5, cmap=cmap,
-                          alpha=0.3)
-    points = ax.scatter(X[:, 0], X[:, 1], c=np.searchsorted(classes, y), cmap=cmap,
-                        vmin=-0.5, vmax=len(classes) - 0.5, edgecolors="k", linewidths=0.5, s=25)
+    regions = ax.contourf(
+        gx, gy, index, levels=np.arange(len(classes) + 1) - 0.5, cmap=cmap, alpha=0.3
+    )
+    points = ax.scatter(
+        X[:, 0],
+        X[:, 1],
+        c=np.searchsorted(classes, y),
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=len(classes) - 0.5,
+        edgecolors="k",
+        linewidths=0.5,
+        s=25,
+    )
     ax.set(xlabel="$x_1$", ylabel="$x_2$", xlim=(x0, x1), ylim=(y0, y1))
     return regions, points
 
@@ -152,8 +173,14 @@ def plot_loss_curves(ax, histories, xlabel="epoch"):
     lines = []
     for i, (name, losses) in enumerate(histories.items()):
         losses = np.asarray(losses, dtype=np.float64)
-        (line,) = ax.plot(np.arange(1, len(losses) + 1), losses, color=color(i), label=name,
-                          marker="o", markersize=3)
+        (line,) = ax.plot(
+            np.arange(1, len(losses) + 1),
+            losses,
+            color=color(i),
+            label=name,
+            marker="o",
+            markersize=3,
+        )
         lines.append(line)
     ax.set(xlabel=xlabel, ylabel="loss")
     ax.legend(loc="best")

@@ -36,17 +36,26 @@ class DescentExplorer:
         Initial number of steps.
     """
 
-    def __init__(self, surface="rosenbrock", optimizer_names=("sgd", "momentum", "adam"),
-                 custom=None, lr=1e-3, steps=100):
+    def __init__(
+        self,
+        surface="rosenbrock",
+        optimizer_names=("sgd", "momentum", "adam"),
+        custom=None,
+        lr=1e-3,
+        steps=100,
+    ):
         two_d = [name for name, s in surfaces.SURFACES.items() if s.dim == 2]
         if surface not in two_d:
             raise ValueError(f"DescentExplorer: surface must be one of {two_d}, got {surface!r}")
-        self.factories = {name: (lambda lr, n=name: optimizers.make_optimizer(n, lr=lr))
-                          for name in optimizer_names}
+        self.factories = {
+            name: (lambda lr, n=name: optimizers.make_optimizer(n, lr=lr))
+            for name in optimizer_names
+        }
         self.factories.update(custom or {})
         self.surface = W.Dropdown(options=two_d, value=surface, description="surface")
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-4, max=0, step=0.1,
-                                   description="learning rate")
+        self.lr = W.FloatLogSlider(
+            value=lr, base=10, min=-4, max=0, step=0.1, description="learning rate"
+        )
         self.steps = W.IntSlider(value=steps, min=1, max=500, description="steps")
         self.status = W.HTML()
         self.image = W.Image(format="png")
@@ -64,8 +73,10 @@ class DescentExplorer:
         s = surfaces.get_surface(self.surface.value)
         plotting.plot_surface(self.ax, s)
         self.ax.plot(*s.minima.T, "k*", markersize=10, label="minimum")
-        self.lines = {name: plotting.plot_path(self.ax, np.full((1, 2), np.nan), label=name, i=i)
-                      for i, name in enumerate(self.factories)}
+        self.lines = {
+            name: plotting.plot_path(self.ax, np.full((1, 2), np.nan), label=name, i=i)
+            for i, name in enumerate(self.factories)
+        }
         self.ax.legend(loc="upper right", fontsize="small")
 
     def _on_change(self, change):

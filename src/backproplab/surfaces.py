@@ -1,0 +1,400 @@
+r"""Named error surfaces with value and gradient, and gradient descent paths across them.
+
+Each ``Surface`` is a small test function :math:`E(w)` over :math:`w \in \mathbb{R}^{d}`
+(``dim`` = 2, except the one-weight perceptron curve with ``dim`` = 1). ``value`` and ``grad``
+are vectorised over leading axes, so a contour plot evaluates a whole grid at once::
+
+    X, Y = np.meshgrid(np.linspace(*s.xlim, 200), np.linspace(*s.ylim, 200))
+    Z = s.value(np.stack([X, Y], axis=-1))      # (200, 200)
+
+Every surface here has its minimum value at 0, so ``value`` is also the gap to the optimum.
+
+- ``"bowl"``: :math:`\tfrac12 (x^2 + 25 y^2)`, an ill-conditioned quadratic (condition number
+  25: plain gradient descent zig-zags across the narrow axis); minimum (0, 0).
+- ``"rosenbrock"``: :math:`(1 - x)^2 + 100 (y - x^2)^2` (a = 1, b = 100), a curved, flat-bottomed
+  valley; minimum (1, 1).
+- ``"beale"``: :math:`(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2`, flat
+  plateaus next to steep walls; minimum (3, 0.5).
+- ``"himmelblau"``: :math:`(x^2 + y - 11)^2 + (x + y^2 - 7)^2`, four minima of value 0, at
+  (3, 2) and three irrational points (stored to 16 digits); where you start decides where you
+  end.
+- ``"saddle"``: :math:`x^2 - y^2 + y^4/4 + 1 = x^2 + (y^2/2 - 1)^2`, a saddle point at the
+  origin (value 1, zero gradient) between two minima at :math:`(0, \pm\sqrt 2)`. The quartic
+  term keeps it bounded below, so paths that escape the saddle settle instead of running off.
+- ``"one_weight"`` (``dim`` = 1): the one-weight perceptron error of SYLLABUS ch. 3, input
+  :math:`x = 0.3`, target :math:`y = 0.8`, :math:`E(w) = |0.3 w - 0.8|`; minimum at
+  :math:`w = 8/3`. Its gradient is the subgradient :math:`0.3\,\mathrm{sign}(0.3 w - 0.8)`
+  (0 exactly at the kink), so a fixed learning rate always steps by the same amount.
+
+``descend`` runs any optimizer with ``init`` / ``update`` (see ``backproplab.optimizers``)
+from a start point and returns the whole path, which is what the chapter 4 widgets draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from backproplab._validate import as_float_array, as_int
+
+__all__ = ["SURFACES", "Surface", "descend", "get_surface"]
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    r"""An error surface :math:`E: \mathbb{R}^{dim} \to \mathbb{R}` with its gradient.
+
+    Attributes
+    ----------
+    name : str
+        Key in ``SURFACES``.
+    title : str
+        Human-readable title for plots.
+    value_fn, grad_fn : callable
+        Raw formulas on a float64 array of shape (..., dim); use ``value`` and ``grad``,
+        which check their input first.
+    dim : int
+        Number of weights (2, or 1 for a curve).
+    xlim, ylim : tuple of float
+        Plotting domain. For ``dim`` = 1, ``xlim`` is the range of the weight and ``ylim`` the
+        range of the error axis.
+    minima : ndarray, shape (k, dim)
+        Known global minima (read-only).
+    start : ndarray, shape (dim,)
+        A start point that shows the surface's difficulty (read-only).
+    """
+
+    name: str
+    title: str
+    value_fn: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    grad_fn: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    dim: int
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    minima: np.ndarray
+    start: np.ndarray
+
+    def __post_init__(self):
+        for attr, shape in (("minima", (-1, self.dim)), ("start", (self.dim,))):
+            arr = np.array(getattr(self, attr), dtype=np.float64).reshape(shape)
+            arr.setflags(write=False)
+            object.__setattr__(self, attr, arr)
+
+    def value(self, w):
+        r"""Error :math:`E(w)`.
+
+        Parameters
+        ----------
+        w : array_like, shape (..., dim)
+            One point (dim,) or a grid of points.
+
+        Returns
+        -------
+        E : ndarray, shape (...)
+            A 0-d array for a single point. Points so far out that float64 overflows give
+            ``inf`` (or ``nan``), without a warning.
+        """
+        w = self._points(w, "value")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(self.value_fn(w), dtype=np.float64)
+
+    def grad(self, w):
+        r"""Gradient :math:`\nabla E(w)` (a subgradient at kinks).
+
+        Parameters
+        ----------
+        w : array_like, shape (..., dim)
+
+        Returns
+        -------
+        dE : ndarray, shape (..., dim)
+        """
+        w = self._points(w, "grad")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(self.grad_fn(w), dtype=np.float64)
+
+    def _points(self, w, method: str) -> np.ndarray:
+        fn = f"{self.name}.{method}"
+        w = as_float_array(w, "w", fn, finite=True)
+        if w.ndim == 0 or w.shape[-1] != self.dim:
+            raise ValueError(
+                f"{fn}: w has shape {w.shape} but the surface is {self.dim}-D, so the last "
+                f"axis must have length {self.dim} (shape (..., {self.dim}))"
+            )
+        return w
+
+
+_BOWL_B = 25.0
+
+
+def _bowl_value(w):
+    x, y = w[..., 0], w[..., 1]
+    return 0.5 * (x**2 + _BOWL_B * y**2)
+
+
+def _bowl_grad(w):
+    return w * np.array([1.0, _BOWL_B])
+
+
+def _rosenbrock_value(w):
+    x, y = w[..., 0], w[..., 1]
+    return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
+
+
+def _rosenbrock_grad(w):
+    x, y = w[..., 0], w[..., 1]
+    dx = -2.0 * (1.0 - x) - 400.0 * x * (y - x**2)
+    dy = 200.0 * (y - x**2)
+    return np.stack([dx, dy], axis=-1)
+
+
+def _beale_terms(w):
+    x, y = w[..., 0], w[..., 1]
+    return x, y, (1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3)
+
+
+def _beale_value(w):
+    _, _, (t1, t2, t3) = _beale_terms(w)
+    return t1**2 + t2**2 + t3**2
+
+
+def _beale_grad(w):
+    x, y, (t1, t2, t3) = _beale_terms(w)
+    dx = 2.0 * (t1 * (y - 1.0) + t2 * (y**2 - 1.0) + t3 * (y**3 - 1.0))
+    dy = 2.0 * x * (t1 + 2.0 * y * t2 + 3.0 * y**2 * t3)
+    return np.stack([dx, dy], axis=-1)
+
+
+def _himmelblau_value(w):
+    x, y = w[..., 0], w[..., 1]
+    return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
+
+
+def _himmelblau_grad(w):
+    x, y = w[..., 0], w[..., 1]
+    a = x**2 + y - 11.0
+    b = x + y**2 - 7.0
+    return np.stack([4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b], axis=-1)
+
+
+def _saddle_value(w):
+    x, y = w[..., 0], w[..., 1]
+    # x^2 - y^2 + y^4/4 + 1 written as a sum of squares, so it is never negative in float64
+    # (the expanded form rounds to -2e-16 at the minima).
+    return x**2 + (0.5 * y**2 - 1.0) ** 2
+
+
+def _saddle_grad(w):
+    x, y = w[..., 0], w[..., 1]
+    return np.stack([2.0 * x, -2.0 * y + y**3], axis=-1)
+
+
+# SYLLABUS ch. 3: one input x = 0.3, target y = 0.8, prediction w * x.
+_X1, _Y1 = 0.3, 0.8
+
+
+def _one_weight_value(w):
+    return np.abs(w[..., 0] * _X1 - _Y1)
+
+
+def _one_weight_grad(w):
+    return np.sign(w * _X1 - _Y1) * _X1
+
+
+SURFACES: Mapping[str, Surface] = MappingProxyType(
+    {
+        s.name: s
+        for s in (
+            Surface(
+                "bowl",
+                r"Ill-conditioned bowl $\frac{1}{2}(x^2 + 25y^2)$",
+                _bowl_value,
+                _bowl_grad,
+                2,
+                (-4.0, 4.0),
+                (-2.0, 2.0),
+                [[0.0, 0.0]],
+                [-3.5, 1.5],
+            ),
+            Surface(
+                "rosenbrock",
+                "Rosenbrock (a = 1, b = 100)",
+                _rosenbrock_value,
+                _rosenbrock_grad,
+                2,
+                (-2.0, 2.0),
+                (-1.0, 3.0),
+                [[1.0, 1.0]],
+                [-1.2, 1.0],
+            ),
+            Surface(
+                "beale",
+                "Beale",
+                _beale_value,
+                _beale_grad,
+                2,
+                (-4.5, 4.5),
+                (-4.5, 4.5),
+                [[3.0, 0.5]],
+                [1.0, 1.4],
+            ),
+            Surface(
+                "himmelblau",
+                "Himmelblau (four minima)",
+                _himmelblau_value,
+                _himmelblau_grad,
+                2,
+                (-5.0, 5.0),
+                (-5.0, 5.0),
+                [
+                    [3.0, 2.0],
+                    [-2.805118086952745, 3.131312518250573],
+                    [-3.779310253377747, -3.283185991286170],
+                    [3.584428340330492, -1.848126526964404],
+                ],
+                [0.0, 0.0],
+            ),
+            Surface(
+                "saddle",
+                r"Saddle $x^2 - y^2 + y^4/4 + 1$",
+                _saddle_value,
+                _saddle_grad,
+                2,
+                (-2.5, 2.5),
+                (-2.5, 2.5),
+                [[0.0, np.sqrt(2.0)], [0.0, -np.sqrt(2.0)]],
+                # Just off the saddle's ridge: plain GD lingers near (0, 0) before escaping.
+                [-2.0, 1e-3],
+            ),
+            Surface(
+                "one_weight",
+                r"One-weight error $|0.3w - 0.8|$",
+                _one_weight_value,
+                _one_weight_grad,
+                1,
+                (-2.0, 6.0),
+                (0.0, 1.5),
+                [[8.0 / 3.0]],
+                [0.0],
+            ),
+        )
+    }
+)
+"""Every named surface, read-only: ``SURFACES["rosenbrock"]``."""
+
+
+def get_surface(name):
+    """Return the surface called ``name`` (a ``Surface`` is passed through unchanged)."""
+    if isinstance(name, Surface):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"get_surface: name must be a string, got {type(name).__name__}")
+    try:
+        return SURFACES[name]
+    except KeyError:
+        raise ValueError(
+            f"get_surface: unknown surface {name!r}; valid names are {', '.join(SURFACES)}"
+        ) from None
+
+
+def descend(surface, optimizer, start=None, steps=100):
+    r"""Follow an optimizer across a surface and return every iterate.
+
+    .. math:: w_0 = \text{start}, \qquad (w_{k}, s_{k}) = \text{update}(w_{k-1},
+              \nabla E(w_{k-1}), s_{k-1}), \quad s_0 = \text{init}(w_0)
+
+    Parameters
+    ----------
+    surface : Surface or str
+        A surface or its name in ``SURFACES``.
+    optimizer : object with ``init`` and ``update``
+        From ``make_optimizer`` or user-defined: ``init(w) -> state`` and
+        ``update(w, dw, state) -> (w_new, state_new)`` with ``w`` of shape (dim,).
+        It receives copies, so an optimizer that writes into ``w`` cannot corrupt the path.
+    start : array_like, shape (dim,), optional
+        First iterate; ``surface.start`` by default. A scalar is accepted when ``dim`` = 1.
+    steps : int
+        Number of updates, ``>= 0``.
+
+    Returns
+    -------
+    path : ndarray, shape (steps + 1, dim)
+        ``path[0] = start`` and ``path[k]`` is the iterate after ``k`` updates.
+
+        Divergence: if the gradient at ``path[k-1]`` or the iterate ``path[k]`` is not finite
+        (typically a learning rate that is too large), ``path[k:]`` is all NaN and the run
+        stops there, with no ``RuntimeWarning``. A plot of the path then simply ends.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad ``start`` or ``steps``; or an optimizer that raises or returns something of the
+        wrong shape, with the step at which it happened.
+    """
+    fn = "descend"
+    surface = get_surface(surface)
+    for method in ("init", "update"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(
+                f"{fn}: optimizer must have init(w) and update(w, dw, state) methods, e.g. "
+                f"make_optimizer('sgd', lr=0.1); got {type(optimizer).__name__} without "
+                f"{method}()"
+            )
+    d = surface.dim
+    w = as_float_array(surface.start if start is None else start, "start", fn, finite=True)
+    if w.shape == () and d == 1:
+        w = w.reshape(1)
+    if w.shape != (d,):
+        raise ValueError(
+            f"{fn}: start has shape {w.shape} but surface {surface.name!r} is {d}-D, "
+            f"so start must have shape ({d},)"
+        )
+    steps = as_int(steps, "steps", fn, low=0)
+
+    path = np.full((steps + 1, d), np.nan)
+    path[0] = w
+    state = _call(optimizer.init, (w.copy(),), "init", 0)
+    # A learning rate that is too large is a result to show, not an error: overflow is
+    # allowed to happen quietly and is turned into NaN rows below.
+    with np.errstate(all="ignore"):
+        for k in range(1, steps + 1):
+            g = surface.grad_fn(path[k - 1])
+            if not np.all(np.isfinite(g)):
+                break
+            out = _call(optimizer.update, (path[k - 1].copy(), g.copy(), state), "update", k)
+            w_new, state = _unpack_update(out, d, k)
+            if not np.all(np.isfinite(w_new)):
+                break
+            path[k] = w_new
+    return path
+
+
+def _call(method, args, name: str, k: int):
+    try:
+        return method(*args)
+    except Exception as exc:
+        raise ValueError(
+            f"descend: optimizer.{name} raised {type(exc).__name__} at step {k}: {exc}"
+        ) from exc
+
+
+def _unpack_update(out, d: int, k: int):
+    if not isinstance(out, tuple) or len(out) != 2:
+        got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
+        raise TypeError(f"descend: optimizer.update must return (w, state) at step {k}, got {got}")
+    try:
+        w_new = np.asarray(out[0], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"descend: optimizer.update returned a w that is not a numeric array at step {k} "
+            f"({exc})"
+        ) from None
+    if w_new.shape != (d,):
+        raise ValueError(
+            f"descend: optimizer.update returned w of shape {w_new.shape} at step {k}, but the "
+            f"iterate has shape ({d},)"
+        )
+    return w_new, out[1]

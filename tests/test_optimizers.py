@@ -1,0 +1,391 @@
+"""Tests for backproplab.optimizers: the exact rules of DESIGN.md, step by step."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from backproplab.optimizers import (
+    OPTIMIZER_NAMES,
+    adagrad_update,
+    adam_update,
+    make_optimizer,
+    momentum_update,
+    nesterov_update,
+    rmsprop_update,
+    sgd_update,
+)
+from backproplab.surfaces import SURFACES, descend
+
+# One shared two-step scenario: the gradients are given (not computed from a function), so each
+# expected value below is a line of arithmetic on these numbers.
+W0 = np.array([1.0, -2.0])
+G1 = np.array([0.5, -4.0])
+G2 = np.array([1.0, 2.0])
+LR = 0.1
+Z = np.zeros(2)
+
+
+# --- hand-computed first two steps -----------------------------------------------------------
+
+
+def test_sgd_two_steps():
+    w1 = sgd_update(W0, G1, LR)
+    w2 = sgd_update(w1, G2, LR)
+    np.testing.assert_allclose(w1, [1.0 - 0.05, -2.0 + 0.4])
+    np.testing.assert_allclose(w2, [0.95 - 0.1, -1.6 - 0.2])
+
+
+def test_momentum_two_steps():
+    w1, v1 = momentum_update(W0, G1, Z, LR, beta=0.9)
+    # v1 = g1; w1 = w0 - 0.1 * v1
+    np.testing.assert_allclose(v1, [0.5, -4.0])
+    np.testing.assert_allclose(w1, [0.95, -1.6])
+    w2, v2 = momentum_update(w1, G2, v1, LR, beta=0.9)
+    # v2 = 0.9 * [0.5, -4] + [1, 2] = [1.45, -1.6]
+    np.testing.assert_allclose(v2, [1.45, -1.6])
+    np.testing.assert_allclose(w2, [0.95 - 0.145, -1.6 + 0.16])
+
+
+def test_nesterov_two_steps():
+    w1, v1 = nesterov_update(W0, G1, Z, LR, beta=0.9)
+    # v1 = g1; step = 0.1 * (g1 + 0.9 * g1) = 0.19 * g1
+    np.testing.assert_allclose(v1, [0.5, -4.0])
+    np.testing.assert_allclose(w1, [1.0 - 0.095, -2.0 + 0.76])
+    w2, v2 = nesterov_update(w1, G2, v1, LR, beta=0.9)
+    # v2 = [1.45, -1.6]; step = 0.1 * ([1, 2] + 0.9 * [1.45, -1.6]) = 0.1 * [2.305, 0.56]
+    np.testing.assert_allclose(v2, [1.45, -1.6])
+    np.testing.assert_allclose(w2, [0.905 - 0.2305, -1.24 - 0.056])
+
+
+def test_adagrad_two_steps():
+    w1, c1 = adagrad_update(W0, G1, Z, LR)
+    # c1 = g1^2, so g1 / sqrt(c1) = sign(g1): the first step is lr in every coordinate
+    np.testing.assert_allclose(c1, [0.25, 16.0])
+    np.testing.assert_allclose(w1, [0.9, -1.9])
+    w2, c2 = adagrad_update(w1, G2, c1, LR)
+    np.testing.assert_allclose(c2, [1.25, 20.0])
+    np.testing.assert_allclose(
+        w2, [0.9 - 0.1 * 1.0 / np.sqrt(1.25), -1.9 - 0.1 * 2.0 / np.sqrt(20.0)]
+    )
+
+
+def test_rmsprop_two_steps():
+    w1, c1 = rmsprop_update(W0, G1, Z, LR, rho=0.9)
+    # c1 = 0.1 * g1^2, so the step is lr * sign(g1) / sqrt(0.1)
+    np.testing.assert_allclose(c1, [0.025, 1.6])
+    s = 0.1 / np.sqrt(0.1)
+    np.testing.assert_allclose(w1, [1.0 - s, -2.0 + s])
+    w2, c2 = rmsprop_update(w1, G2, c1, LR, rho=0.9)
+    # c2 = 0.9 * c1 + 0.1 * g2^2 = [0.0225 + 0.1, 1.44 + 0.4]
+    np.testing.assert_allclose(c2, [0.1225, 1.84])
+    np.testing.assert_allclose(w2, [1.0 - s - 0.1 / 0.35, -2.0 + s - 0.2 / np.sqrt(1.84)])
+
+
+def test_adam_two_steps():
+    w1, m1, v1 = adam_update(W0, G1, Z, Z, 1, lr=LR)
+    # m1 = 0.1 g1, v1 = 0.001 g1^2; corrected: m_hat = g1, v_hat = g1^2 -> step lr * sign(g1)
+    np.testing.assert_allclose(m1, [0.05, -0.4])
+    np.testing.assert_allclose(v1, [0.00025, 0.016])
+    np.testing.assert_allclose(
+        w1, [1.0 - 0.1 * 0.5 / (0.5 + 1e-8), -2.0 + 0.1 * 4.0 / (4.0 + 1e-8)]
+    )
+    np.testing.assert_allclose(w1, [0.9, -1.9], rtol=1e-7)
+    w2, m2, v2 = adam_update(w1, G2, m1, v1, 2, lr=LR)
+    m2_expected = np.array([0.9 * 0.05 + 0.1 * 1.0, 0.9 * -0.4 + 0.1 * 2.0])
+    v2_expected = np.array([0.999 * 0.00025 + 0.001 * 1.0, 0.999 * 0.016 + 0.001 * 4.0])
+    np.testing.assert_allclose(m2, m2_expected)
+    np.testing.assert_allclose(v2, v2_expected)
+    m_hat = m2_expected / (1 - 0.9**2)
+    v_hat = v2_expected / (1 - 0.999**2)
+    np.testing.assert_allclose(w2, w1 - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8))
+
+
+def test_adam_bias_correction_makes_first_step_lr_sized():
+    g = np.array([3.0, -0.02, 500.0])
+    w, _, _ = adam_update(np.zeros(3), g, np.zeros(3), np.zeros(3), 1, lr=0.01)
+    # Whatever the gradient's scale, step one is lr * sign(g).
+    np.testing.assert_allclose(w, -0.01 * np.sign(g), rtol=1e-6)
+    # Correcting v but not m (m = 0.1 g) would move 10 times less.
+    uncorrected_m_step = 0.01 * (0.1 * g) / np.sqrt(g**2)
+    np.testing.assert_allclose(np.abs(w) / np.abs(uncorrected_m_step), 10.0, rtol=1e-6)
+
+
+def test_adam_t_enters_the_correction():
+    # Same m and v at t = 2 and at t = 50: only the bias correction differs.
+    m, v = np.array([0.19]), np.array([0.001999])
+    w_t2, _, _ = adam_update([0.0], [0.0], m, v, 2, lr=1.0)
+    w_t50, _, _ = adam_update([0.0], [0.0], m, v, 50, lr=1.0)
+    m2, v2 = 0.9 * 0.19, 0.999 * 0.001999
+    np.testing.assert_allclose(w_t2, -(m2 / 0.19) / (np.sqrt(v2 / 0.001999) + 1e-8))
+    np.testing.assert_allclose(
+        w_t50, -(m2 / (1 - 0.9**50)) / (np.sqrt(v2 / (1 - 0.999**50)) + 1e-8)
+    )
+
+
+def test_eps_is_outside_the_square_root():
+    # A tiny gradient into an empty cache: the step is g / (sqrt(c) + eps) = 0.5, not
+    # g / sqrt(c + eps) ~ 1e-3.
+    w, _ = adagrad_update([0.0], [1e-6], [0.0], 1.0, eps=1e-6)
+    np.testing.assert_allclose(w, [-1e-6 / (1e-6 + 1e-6)])
+    w, _ = rmsprop_update([0.0], [1e-6], [0.0], 1.0, rho=0.0, eps=1e-6)
+    np.testing.assert_allclose(w, [-1e-6 / (1e-6 + 1e-6)])
+
+
+def test_nesterov_differs_from_momentum_by_the_lookahead(rng):
+    w, dw, v = rng.normal(size=(3, 4, 5))
+    lr, beta = 0.05, 0.8
+    w_m, v_m = momentum_update(w, dw, v, lr, beta)
+    w_n, v_n = nesterov_update(w, dw, v, lr, beta)
+    np.testing.assert_array_equal(v_m, v_n)
+    # momentum steps lr * v_new, Nesterov lr * (g + beta * v_new): the gap is
+    # lr * beta * (v_new - v_old).
+    np.testing.assert_allclose(w_m - w_n, lr * beta * (v_m - v))
+
+
+def test_zero_momentum_is_sgd(rng):
+    w, dw = rng.normal(size=(2, 6))
+    for rule in (momentum_update, nesterov_update):
+        w_new, _ = rule(w, dw, np.zeros(6), 0.3, beta=0.0)
+        np.testing.assert_allclose(w_new, sgd_update(w, dw, 0.3))
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3, 4)])
+def test_any_shape_including_scalar(shape, rng):
+    w, dw = rng.normal(size=(2, *shape))
+    s = np.zeros(shape)
+    assert sgd_update(w, dw, 0.1).shape == shape
+    for out in (
+        momentum_update(w, dw, s, 0.1),
+        nesterov_update(w, dw, s, 0.1),
+        adagrad_update(w, dw, s, 0.1),
+        rmsprop_update(w, dw, s, 0.1),
+        adam_update(w, dw, s, s, 1),
+    ):
+        assert all(isinstance(a, np.ndarray) and a.shape == shape for a in out)
+
+
+def test_scalar_python_floats():
+    np.testing.assert_allclose(sgd_update(2.0, 4.0, 0.25), 1.0)
+
+
+def _calls():
+    return {
+        "sgd": (sgd_update, 0, {"lr": 0.1}),
+        "momentum": (momentum_update, 1, {"lr": 0.1}),
+        "nesterov": (nesterov_update, 1, {"lr": 0.1}),
+        "adagrad": (adagrad_update, 1, {"lr": 0.1}),
+        "rmsprop": (rmsprop_update, 1, {"lr": 0.1}),
+        "adam": (adam_update, 2, {}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_calls()))
+def test_no_input_is_mutated(name, rng):
+    rule, n_state, kw = _calls()[name]
+    args = [rng.normal(size=(3, 2)) for _ in range(2 + n_state)]
+    args[2:] = [np.abs(a) for a in args[2:]]  # caches are non-negative
+    before = [a.copy() for a in args]
+    for a in args:
+        a.setflags(write=False)  # any write raises instead of passing silently
+    extra = [3] if name == "adam" else []
+    rule(*args, *extra, **kw)
+    for a, b in zip(args, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_shape_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"sgd_update: w has shape \(2,\) but dw has shape \(3,\)"):
+        sgd_update(np.zeros(2), np.zeros(3), 0.1)
+    with pytest.raises(ValueError, match=r"w has shape \(2,\) but v has shape \(2, 1\)"):
+        momentum_update(np.zeros(2), np.zeros(2), np.zeros((2, 1)), 0.1)
+    with pytest.raises(ValueError, match=r"w has shape \(2,\) but cache has shape \(\)"):
+        rmsprop_update(np.zeros(2), np.zeros(2), 0.0, 0.1)
+    with pytest.raises(ValueError, match=r"w has shape \(2,\) but m has shape \(3,\)"):
+        adam_update(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), 1)
+
+
+@pytest.mark.parametrize("lr", [0.0, -0.1, np.inf, np.nan])
+def test_bad_learning_rate(lr):
+    with pytest.raises(ValueError, match="lr must be"):
+        sgd_update([1.0], [1.0], lr)
+
+
+def test_learning_rate_must_be_a_number():
+    with pytest.raises(TypeError, match="lr must be a real number"):
+        sgd_update([1.0], [1.0], "0.1")
+
+
+@pytest.mark.parametrize("beta", [1.0, 1.5, -0.1])
+def test_decay_rates_in_unit_interval(beta):
+    with pytest.raises(ValueError, match="beta"):
+        momentum_update([1.0], [1.0], [0.0], 0.1, beta=beta)
+    with pytest.raises(ValueError, match="rho"):
+        rmsprop_update([1.0], [1.0], [0.0], 0.1, rho=beta)
+    with pytest.raises(ValueError, match="beta2"):
+        adam_update([1.0], [1.0], [0.0], [0.0], 1, beta2=beta)
+
+
+def test_eps_must_be_positive():
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        adagrad_update([1.0], [1.0], [0.0], 0.1, eps=0.0)
+
+
+def test_adam_t_zero_is_the_off_by_one():
+    with pytest.raises(ValueError, match="t = 0 is the classic off-by-one"):
+        adam_update([1.0], [1.0], [0.0], [0.0], 0)
+    with pytest.raises(ValueError, match="t >= 1"):
+        adam_update([1.0], [1.0], [0.0], [0.0], -3)
+    with pytest.raises(TypeError, match="t must be an integer"):
+        adam_update([1.0], [1.0], [0.0], [0.0], 1.0)
+
+
+def test_nan_gradient_raises():
+    with pytest.raises(ValueError, match=r"adam_update: dw contains .*nan"):
+        adam_update([1.0, 2.0], [0.5, np.nan], [0.0, 0.0], [0.0, 0.0], 1)
+    with pytest.raises(ValueError, match="sgd_update: w contains"):
+        sgd_update([np.nan], [1.0], 0.1)
+
+
+def test_overflow_gives_inf_without_warning():
+    # A step that overflows float64 is divergence for the caller to detect, not a warning.
+    w = sgd_update([1e308], [-1e308], 10.0)
+    assert np.isinf(w).all()
+
+
+# --- make_optimizer --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_NAMES)
+def test_make_optimizer_matches_the_rules_for_two_steps(name):
+    kw = {} if name == "adam" else {"lr": LR}
+    opt = make_optimizer(name, **kw)
+    state = opt.init(W0)
+    w1, state = opt.update(W0, G1, state)
+    w2, state = opt.update(w1, G2, state)
+    rule, _, _ = _calls()[name]
+    if name == "sgd":
+        expected = sgd_update(sgd_update(W0, G1, LR), G2, LR)
+    elif name == "adam":
+        a1 = adam_update(W0, G1, Z, Z, 1)
+        expected = adam_update(a1[0], G2, a1[1], a1[2], 2)[0]
+        assert state["t"] == 2
+    else:
+        e1 = rule(W0, G1, Z, LR)
+        expected = rule(e1[0], G2, e1[1], LR)[0]
+    np.testing.assert_allclose(w2, expected)
+
+
+def test_make_optimizer_state_and_hparams():
+    assert make_optimizer("sgd", lr=0.1).init(W0) == {}
+    state = make_optimizer("adam").init(np.ones((2, 3)))
+    assert set(state) == {"m", "v", "t"} and state["t"] == 0
+    np.testing.assert_array_equal(state["m"], np.zeros((2, 3)))
+    assert make_optimizer("adam").hparams == {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    assert make_optimizer("rmsprop", lr=0.01).hparams == {"lr": 0.01, "rho": 0.9, "eps": 1e-8}
+    assert make_optimizer("Momentum", lr=0.1).name == "momentum"
+
+
+def test_make_optimizer_is_immutable():
+    opt = make_optimizer("momentum", lr=0.1)
+    with pytest.raises(AttributeError):
+        opt.name = "sgd"
+    with pytest.raises(TypeError):
+        opt.hparams["lr"] = 1.0
+    assert "momentum" in repr(opt) and "lr=0.1" in repr(opt)
+
+
+def test_make_optimizer_update_does_not_mutate_state():
+    opt = make_optimizer("adam", lr=0.1)
+    state = opt.init(W0)
+    before = {k: np.copy(v) for k, v in state.items()}
+    opt.update(W0, G1, state)
+    for k in state:
+        np.testing.assert_array_equal(state[k], before[k])
+
+
+def test_make_optimizer_errors():
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamw'.*sgd, momentum, nesterov"):
+        make_optimizer("adamw", lr=0.1)
+    with pytest.raises(TypeError, match=r"unknown hyperparameter.*beta.*accepts lr"):
+        make_optimizer("sgd", lr=0.1, beta=0.9)
+    with pytest.raises(TypeError, match="needs lr"):
+        make_optimizer("momentum")
+    with pytest.raises(ValueError, match="beta1 must be < 1"):
+        make_optimizer("adam", beta1=1.0)
+    with pytest.raises(TypeError, match="name must be a string"):
+        make_optimizer(sgd_update, lr=0.1)
+    opt = make_optimizer("momentum", lr=0.1)
+    with pytest.raises(TypeError, match=r"state must be the dict returned by init\(\)"):
+        opt.update(W0, G1, {"cache": Z})
+
+
+# --- convergence -----------------------------------------------------------------------------
+
+# Per-optimizer settings and step budgets, chosen so each run ends inside the tolerance with
+# a margin (the first step at which the run stays within tolerance is noted). Tolerances:
+# distance to the minimum < 1e-3 on the bowl, < 1e-2 on Rosenbrock, from the surfaces' own
+# default start points.
+CONVERGENCE = [
+    ("bowl", "sgd", {"lr": 0.07}, 300),  # within tolerance from step 113
+    ("bowl", "momentum", {"lr": 0.01}, 300),  # 155
+    ("bowl", "nesterov", {"lr": 0.01}, 300),  # 130
+    ("bowl", "adagrad", {"lr": 1.0}, 200),  # 39
+    ("bowl", "rmsprop", {"lr": 0.01, "rho": 0.999}, 500),  # 273
+    ("bowl", "adam", {"lr": 0.1}, 400),  # 159
+    ("rosenbrock", "sgd", {"lr": 0.0017}, 8000),  # 6649
+    ("rosenbrock", "momentum", {"lr": 0.003}, 600),  # 342
+    ("rosenbrock", "nesterov", {"lr": 0.001}, 1500),  # 1065
+    ("rosenbrock", "adagrad", {"lr": 1.0}, 8000),  # 6660
+    ("rosenbrock", "rmsprop", {"lr": 0.003}, 6000),  # 4735
+    ("rosenbrock", "adam", {"lr": 0.05, "beta2": 0.99}, 1500),  # 889
+]
+TOLERANCE = {"bowl": 1e-3, "rosenbrock": 1e-2}
+
+
+def test_convergence_table_covers_every_optimizer():
+    for surface in TOLERANCE:
+        assert sorted(n for s, n, _, _ in CONVERGENCE if s == surface) == sorted(OPTIMIZER_NAMES)
+
+
+@pytest.mark.parametrize(("surface", "name", "hparams", "steps"), CONVERGENCE)
+def test_every_optimizer_reaches_the_minimum(surface, name, hparams, steps):
+    s = SURFACES[surface]
+    path = descend(s, make_optimizer(name, **hparams), s.start, steps)
+    assert np.isfinite(path).all()
+    distance = np.linalg.norm(path[-1] - s.minima[0])
+    assert distance < TOLERANCE[surface], f"{name} ended {distance:.2e} from the minimum"
+
+
+# --- properties ------------------------------------------------------------------------------
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+@given(arrays(np.float64, 5, elements=finite), arrays(np.float64, 5, elements=finite))
+def test_adam_first_step_is_at_most_lr(w, g):
+    w_new, _, _ = adam_update(w, g, np.zeros(5), np.zeros(5), 1, lr=0.01)
+    step = np.abs(w_new - w)
+    # |g| / (|g| + eps) <= 1, plus float rounding of w itself.
+    assert np.all(step <= 0.01 * (1 + 1e-9) + 1e-9 * np.abs(w))
+
+
+@given(arrays(np.float64, 4, elements=finite), st.sampled_from(OPTIMIZER_NAMES))
+def test_zero_gradient_from_rest_does_not_move(w, name):
+    opt = make_optimizer(name, **({} if name == "adam" else {"lr": 0.5}))
+    w_new, _ = opt.update(w, np.zeros(4), opt.init(w))
+    np.testing.assert_array_equal(w_new, w)
+
+
+@given(arrays(np.float64, 3, elements=finite), arrays(np.float64, 3, elements=finite))
+def test_every_rule_steps_downhill_on_the_first_update(w, g):
+    # From rest, every rule moves each coordinate against the sign of its gradient (or not at
+    # all): the first step is a descent direction.
+    for name in OPTIMIZER_NAMES:
+        opt = make_optimizer(name, **({} if name == "adam" else {"lr": 1e-3}))
+        w_new, _ = opt.update(w, g, opt.init(w))
+        assert np.all((w_new - w) * g <= 0), name
