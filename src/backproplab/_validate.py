@@ -129,3 +129,14 @@ def check_cache(cache, expected_len: int, fn: str):
             + (f" of length {len(cache)}" if isinstance(cache, tuple) else "")
         )
     return cache
+
+
+def check_optimizer(optimizer, fn: str) -> None:
+    """Require the ``init(w)`` / ``update(w, dw, state)`` shape of ``make_optimizer``'s objects."""
+    for method in ("init", "update"):
+        if not callable(getattr(optimizer, method, None)):
+            raise TypeError(
+                f"{fn}: optimizer must have init(w) and update(w, dw, state) methods, e.g. "
+                f"make_optimizer('sgd', lr=0.1); got {type(optimizer).__name__} without "
+                f"{method}()"
+            )

@@ -38,7 +38,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_int
+from backproplab._validate import as_float_array, as_int, check_optimizer
 
 __all__ = ["SURFACES", "Surface", "descend", "get_surface"]
 
@@ -336,13 +336,7 @@ def descend(surface, optimizer, start=None, steps=100):
     """
     fn = "descend"
     surface = get_surface(surface)
-    for method in ("init", "update"):
-        if not callable(getattr(optimizer, method, None)):
-            raise TypeError(
-                f"{fn}: optimizer must have init(w) and update(w, dw, state) methods, e.g. "
-                f"make_optimizer('sgd', lr=0.1); got {type(optimizer).__name__} without "
-                f"{method}()"
-            )
+    check_optimizer(optimizer, fn)
     d = surface.dim
     w = as_float_array(surface.start if start is None else start, "start", fn, finite=True)
     if w.shape == () and d == 1:

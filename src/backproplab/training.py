@@ -18,7 +18,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_int, check_rng, non_empty
+from backproplab._validate import (
+    as_float_array,
+    as_int,
+    check_optimizer,
+    check_rng,
+    non_empty,
+)
 
 __all__ = ["iterate_minibatches", "train"]
 
@@ -133,13 +139,7 @@ def train(params, loss_and_grads, X, y, optimizer, epochs, batch_size, rng, *, s
     params = {k: np.array(as_float_array(v, k, fn, finite=True)) for k, v in params.items()}
     if not callable(loss_and_grads):
         raise TypeError(f"{fn}: loss_and_grads must be callable, got {type(loss_and_grads)}")
-    for method in ("init", "update"):
-        if not callable(getattr(optimizer, method, None)):
-            raise TypeError(
-                f"{fn}: optimizer must have init(w) and update(w, dw, state) methods, e.g. "
-                f"make_optimizer('sgd', lr=0.1); got {type(optimizer).__name__} without "
-                f"{method}()"
-            )
+    check_optimizer(optimizer, fn)
     epochs = as_int(epochs, "epochs", fn, low=0)
     X, y, _ = _examples(X, y, fn)
     # Validate the batching arguments once, up front, rather than at the first epoch.
