@@ -1,0 +1,77 @@
+# Backprop Lab: `make book` and `make test` are all a newcomer needs (see README.md).
+# Needs only GNU make and Python 3.11+; everything else is installed into .venv.
+
+PYTHON ?= python3
+
+VENV  := .venv
+VPY   := $(VENV)/bin/python
+# Written after a successful install; older than any of its prerequisites means re-install.
+STAMP := $(VENV)/.installed
+BUILD := _build
+# jupyter-cache keys each notebook on its own code only, so a changed package would otherwise
+# keep serving outputs computed by the old one.
+PACKAGE_STAMP := $(BUILD)/.package-stamp
+PACKAGE_FILES := $(shell find src/backproplab -path '*/__pycache__' -prune -o -print 2>/dev/null)
+BENCHES := $(wildcard tests/benchmarks/bench_*.py)
+
+.DEFAULT_GOAL := help
+.PHONY: help book test bench lint lab clean
+
+help:
+	@echo "Backprop Lab"
+	@echo "  make book    build the book into $(BUILD)/html (open $(BUILD)/html/index.html)"
+	@echo "  make test    run the whole test suite, including a build of the book"
+	@echo "  make lab     open JupyterLab on this machine (loopback only) for the exercises;"
+	@echo "               options for it go in LAB_ARGS, e.g. make lab LAB_ARGS=--no-browser"
+	@echo "  make lint    ruff check and ruff format --check on src/ and tests/"
+	@echo "  make bench   run every tests/benchmarks/bench_*.py script"
+	@echo "  make clean   remove build output and caches (keeps .venv)"
+	@echo "The first target you run creates .venv with $(PYTHON) and installs requirements.txt;"
+	@echo "later runs re-install only when requirements.txt, constraints.txt or pyproject.toml change."
+
+# A half-made venv (say, without ensurepip) is removed, or every later run would skip this step.
+$(VPY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: '$(PYTHON)' not found. Install Python 3.11 or newer, or run: make PYTHON=/path/to/python3.11 ..." >&2; \
+	  exit 1; }
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "error: Backprop Lab needs Python 3.11 or newer, but $(PYTHON) is %d.%d; run: make PYTHON=/path/to/python3.11 ..." % (v[0], v[1]))'
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml | $(VPY)
+	$(VPY) -m pip install -r requirements.txt
+	@touch $@
+
+$(PACKAGE_STAMP): $(PACKAGE_FILES)
+	rm -rf $(BUILD)/.jupyter_cache
+	@mkdir -p $(BUILD)
+	@touch $@
+
+# --all re-reads every page, so a warning on an unchanged page still fails the build; cached
+# notebook outputs make that cheap.
+book: $(STAMP) $(PACKAGE_STAMP)
+	$(VENV)/bin/jupyter-book build . --builder html --warningiserror --keep-going --all
+
+# The book build is one of the tests (tests/test_book.py).
+test: $(STAMP) $(PACKAGE_STAMP)
+	$(VPY) -m pytest
+
+# Benchmarks are defined on one core; the BLAS reads these variables only when NumPy loads.
+bench: $(STAMP)
+	@test -n "$(BENCHES)" || { echo "no tests/benchmarks/bench_*.py scripts found" >&2; exit 1; }
+	@set -e; for script in $(BENCHES); do \
+	  echo "== $$script"; \
+	  OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) $$script; \
+	done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+# Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890".
+LAB_ARGS ?=
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises $(LAB_ARGS)
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
