@@ -158,3 +158,22 @@ def test_no_layer_writes_its_inputs(name, rng):
         out, cache = forward(x)
         assert not np.shares_memory(out, x)
         backward(dout, cache)
+
+
+def test_flatten_round_trip(rng):
+    x = rng.normal(size=(2, 3, 4, 5))
+    out, cache = layers.flatten_forward(x)
+    assert out.shape == (2, 60)
+    np.testing.assert_array_equal(out[1], x[1].ravel())  # example by example, C-order
+    dout = rng.normal(size=(2, 60))
+    assert (
+        relative_error(
+            layers.flatten_backward(dout, cache),
+            numerical_vjp(lambda t: layers.flatten_forward(t)[0], x, dout),
+        )
+        < 1e-7
+    )
+    with pytest.raises(
+        ValueError, match=r"dout has shape \(2, 59\) but the forward output had shape \(2, 60\)"
+    ):
+        layers.flatten_backward(np.zeros((2, 59)), cache)

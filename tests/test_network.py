@@ -124,3 +124,54 @@ def test_forward_and_backward_do_not_write_params(rng):
     x.flags.writeable = False
     out, caches = network.mlp_forward(params, x, "tanh")
     network.mlp_backward(np.ones_like(out), caches)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_skip_connections_backward_numerical(activation, rng):
+    params = network.init_mlp([3, 4, 4, 4, 2], rng, scheme="xavier", bias=0.1)
+    x = rng.normal(size=(5, 3))
+    y = rng.integers(0, 2, size=5)
+
+    def loss(_):
+        return softmax_cross_entropy(network.mlp_forward(params, x, activation, skip=True)[0], y)[0]
+
+    out, caches = network.mlp_forward(params, x, activation, skip=True)
+    assert [c.skip for c in caches] == [False, True, True, False]  # not the first, not logits
+    grads = network.mlp_backward(softmax_cross_entropy(out, y)[1], caches)
+    for key, value in params.items():
+        assert relative_error(grads[key], numerical_gradient(loss, value)) < 1e-7, key
+
+
+def test_skip_forward_by_hand():
+    # 1 -> 1 -> 1 -> 1, identity activation, all weights 2, biases 0, x = 1:
+    # a1 = 2; a2 = 2*a1 + a1 = 6 (skip); out = 2*a2 = 12
+    params = {
+        f"{k}{l}": np.array([[2.0]]) if k == "W" else np.zeros(1) for l in (1, 2, 3) for k in "Wb"
+    }
+    out, _ = network.mlp_forward(params, np.array([[1.0]]), "identity", skip=True)
+    np.testing.assert_allclose(out, [[12.0]])
+
+
+def test_skip_connections_keep_early_gradients_alive(rng):
+    # The chapter 7 effect: 12 sigmoid layers shrink the first layer's gradient by orders of
+    # magnitude; skip connections pass it through.
+    from backproplab.diagnostics import gradient_norms
+
+    params = network.init_mlp([8] + [16] * 12 + [2], rng, scheme="xavier")
+    x = rng.normal(size=(32, 8))
+    y = rng.integers(0, 2, size=32)
+    norms = {}
+    for skip in (False, True):
+        out, caches = network.mlp_forward(params, x, "sigmoid", skip=skip)
+        norms[skip] = gradient_norms(network.mlp_backward(softmax_cross_entropy(out, y)[1], caches))
+    plain, residual = norms[False], norms[True]
+    assert plain[0] < plain[-1] * 1e-3  # vanishing without skips
+    assert residual[0] > plain[0] * 100
+
+
+def test_skip_needs_equal_widths(rng):
+    params = network.init_mlp([2, 3, 4, 1], rng)
+    with pytest.raises(ValueError, match="layer 2 maps 3 units to 4, but a skip connection needs"):
+        network.mlp_forward(params, np.zeros((1, 2)), skip=True)
+    with pytest.raises(TypeError, match="skip must be True or False"):
+        network.mlp_forward(params, np.zeros((1, 2)), skip="yes")

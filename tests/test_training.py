@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backproplab import training
 from backproplab.optimizers import adam_update, make_optimizer
 from backproplab.training import iterate_minibatches, train
 
@@ -273,3 +274,18 @@ def test_train_errors(rng):
         train({}, loss_and_grads, X, y, sgd, 1, 8, rng)
     with pytest.raises(ValueError, match="epochs must be >= 0"):
         train(params, loss_and_grads, X, y, sgd, -1, 8, rng)
+
+
+def test_accuracy_by_hand():
+    scores = np.array([[0.1, 0.9], [2.0, -1.0], [0.3, 0.2], [-5.0, 5.0]])
+    # argmax: 1, 0, 0, 1 against labels 1, 1, 0, 0 -> 2 of 4 right
+    assert training.accuracy(scores, np.array([1, 1, 0, 0])) == 0.5
+
+
+def test_accuracy_errors():
+    with pytest.raises(ValueError, match=r"scores has shape \(2, 3\) but y has shape \(3,\)"):
+        training.accuracy(np.zeros((2, 3)), np.array([0, 1, 2]))
+    with pytest.raises(TypeError, match="integer class labels"):
+        training.accuracy(np.zeros((2, 3)), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="empty"):
+        training.accuracy(np.zeros((0, 3)), np.zeros(0, dtype=int))

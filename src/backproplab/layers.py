@@ -147,6 +147,26 @@ def identity_backward(dout, cache):
     return _dout(dout, shape, "identity_backward").copy()
 
 
+def flatten_forward(x):
+    r"""Flatten each example to a row: (N, d1, ..., dk) -> (N, d1 * ... * dk).
+
+    The bridge from convolutional feature maps (N, C, H, W) to a dense layer.
+    ``cache = (x.shape,)``.
+    """
+    x = as_float_array(x, "x", "flatten_forward")
+    if x.ndim < 1:
+        raise ValueError(f"flatten_forward: x needs a batch axis first, got shape {x.shape}")
+    return x.reshape(x.shape[0], -1).copy(), (x.shape,)
+
+
+def flatten_backward(dout, cache):
+    r"""Backward of ``flatten_forward``: reshape ``dout`` (N, D) back to the input's shape."""
+    (shape,) = check_cache(cache, 1, "flatten_backward")
+    N = shape[0]
+    D = int(np.prod(shape[1:], dtype=np.int64))
+    return _dout(dout, (N, D), "flatten_backward").reshape(shape).copy()
+
+
 def _dout(dout, expected_shape, fn):
     dout = as_float_array(dout, "dout", fn)
     if dout.shape != tuple(expected_shape):

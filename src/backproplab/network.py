@@ -121,6 +121,8 @@ class LayerCache(NamedTuple):
     """Cache of the activation's forward function."""
     z: np.ndarray
     """Pre-activation :math:`z^l = a^{l-1} W^l + b^l`, shape (N, D_l) (for diagnostics)."""
+    skip: bool = False
+    r"""Whether this layer adds its input to its output: :math:`a^l = \sigma(z^l) + a^{l-1}`."""
 
 
 def num_layers(params, fn="num_layers"):
@@ -143,8 +145,13 @@ def num_layers(params, fn="num_layers"):
     return L
 
 
-def mlp_forward(params, x, activation="relu"):
+def mlp_forward(params, x, activation="relu", skip=False):
     r"""Forward pass of an MLP: dense + activation for hidden layers, dense for the output.
+
+    With ``skip=True`` every hidden layer after the first is residual,
+    :math:`a^l = \sigma(z^l) + a^{l-1}`, so it needs as many inputs as outputs. The identity
+    branch passes the gradient back unchanged, a "highway" past the squashing activations
+    (the idea behind ResNet's skip connections).
 
     Parameters
     ----------
@@ -153,6 +160,8 @@ def mlp_forward(params, x, activation="relu"):
     x : array_like, shape (N, D0)
     activation : {"relu", "leaky_relu", "sigmoid", "tanh", "identity"}
         Hidden-layer activation.
+    skip : bool
+        Add skip (residual) connections around hidden layers 2 .. L-1.
 
     Returns
     -------
@@ -165,6 +174,8 @@ def mlp_forward(params, x, activation="relu"):
         raise ValueError(
             f"{fn}: activation must be one of {sorted(ACTIVATION_LAYERS)}, got {activation!r}"
         )
+    if not isinstance(skip, bool):
+        raise TypeError(f"{fn}: skip must be True or False, got {skip!r}")
     L = num_layers(params, fn)
     a = as_float_array(x, "x", fn, ndim=2)
     caches = []
@@ -174,9 +185,16 @@ def mlp_forward(params, x, activation="relu"):
         except ValueError as exc:
             raise ValueError(f"{fn}: layer {l}: {exc}") from None
         name = activation if l < L else "identity"
+        residual = skip and 1 < l < L
+        if residual and z.shape != a.shape:
+            raise ValueError(
+                f"{fn}: layer {l} maps {a.shape[1]} units to {z.shape[1]}, but a skip "
+                "connection needs equal widths; use equal hidden sizes or skip=False"
+            )
         forward, _ = ACTIVATION_LAYERS[name]
-        a, act_cache = forward(z)
-        caches.append(LayerCache(dense_cache, name, act_cache, z))
+        out, act_cache = forward(z)
+        caches.append(LayerCache(dense_cache, name, act_cache, z, residual))
+        a = out + a if residual else out
     return a, caches
 
 
@@ -189,6 +207,9 @@ def mlp_backward(dout, caches):
         \frac{\partial L}{\partial W^l} = (a^{l-1})^\top \delta^l, \quad
         \frac{\partial L}{\partial b^l} = \textstyle\sum_n \delta^l_n, \quad
         \delta^{l-1} = (\delta^l (W^l)^\top) \odot \sigma'(z^{l-1}).
+
+    For a residual layer the gradient of its input also receives
+    :math:`\partial L / \partial a^l` directly through the skip connection.
 
     Parameters
     ----------
@@ -214,5 +235,7 @@ def mlp_backward(dout, caches):
             dz = backward(da, cache.act)
         except ValueError as exc:
             raise ValueError(f"{fn}: layer {l}: {exc}") from None
-        da, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dz, cache.dense)
+        da_in, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dz, cache.dense)
+        # a skip connection copies a^{l-1} forward, so its gradient flows back unchanged too
+        da = da_in + da if cache.skip else da_in
     return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][1:]), kv[0][0] == "b")))

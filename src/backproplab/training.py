@@ -26,7 +26,7 @@ from backproplab._validate import (
     non_empty,
 )
 
-__all__ = ["iterate_minibatches", "train"]
+__all__ = ["accuracy", "iterate_minibatches", "train"]
 
 
 def iterate_minibatches(X, y, batch_size, rng, shuffle=True):
@@ -232,3 +232,29 @@ def _diverged(what: str, where: str) -> str:
         f"train: {what} at {where}; training diverged. The learning rate is probably too "
         "large: try a smaller one (e.g. 10 times smaller)."
     )
+
+
+def accuracy(scores, y):
+    r"""Fraction of examples whose highest score is the true class.
+
+    .. math:: \text{acc} = \frac{1}{N} \sum_n [\arg\max_k s_{nk} = y_n]
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, K)
+        Logits or probabilities (the argmax is the same).
+    y : array_like of int, shape (N,)
+        True class labels.
+    """
+    fn = "accuracy"
+    scores = as_float_array(scores, "scores", fn, ndim=2)
+    non_empty(scores, "scores", fn)
+    y = np.asarray(y)
+    if y.shape != (scores.shape[0],):
+        raise ValueError(
+            f"{fn}: scores has shape {scores.shape} but y has shape {y.shape}; "
+            f"expected integer labels of shape ({scores.shape[0]},)"
+        )
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: y must hold integer class labels, got dtype {y.dtype}")
+    return float(np.mean(np.argmax(scores, axis=1) == y))
