@@ -175,3 +175,40 @@ def test_skip_needs_equal_widths(rng):
         network.mlp_forward(params, np.zeros((1, 2)), skip=True)
     with pytest.raises(TypeError, match="skip must be True or False"):
         network.mlp_forward(params, np.zeros((1, 2)), skip="yes")
+
+
+def test_mlp_loss_and_grads_matches_forward_backward(rng):
+    params = network.init_mlp([3, 5, 2], rng)
+    x = rng.normal(size=(4, 3))
+    y = np.array([0, 1, 1, 0])
+    loss, grads = network.mlp_loss_and_grads(params, x, y, "tanh")
+    for key, value in params.items():
+        num = numerical_gradient(
+            lambda _: network.mlp_loss_and_grads(params, x, y, "tanh")[0], value
+        )
+        assert relative_error(grads[key], num) < 1e-7, key
+    assert loss == softmax_cross_entropy(network.mlp_forward(params, x, "tanh")[0], y)[0]
+
+
+def test_a_hidden_layer_learns_xor():
+    # What one perceptron cannot do (chapter 1), two layers can: the whole stack end to end.
+    from backproplab.datasets import logic_gate
+    from backproplab.optimizers import make_optimizer
+    from backproplab.training import accuracy, train
+
+    X, y = logic_gate("xor")
+    rng = np.random.default_rng(0)
+    params = network.init_mlp([2, 8, 2], rng, scheme="xavier")
+    params, history = train(
+        params,
+        lambda p, xb, yb: network.mlp_loss_and_grads(p, xb, yb, "tanh"),
+        X,
+        y,
+        make_optimizer("adam", lr=0.05),
+        epochs=300,
+        batch_size=None,
+        rng=None,
+        shuffle=False,
+    )
+    assert accuracy(network.mlp_forward(params, X, "tanh")[0], y) == 1.0
+    assert history["epoch_loss"][-1] < 0.05 < history["epoch_loss"][0]

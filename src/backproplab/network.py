@@ -19,6 +19,7 @@ import numpy as np
 
 from backproplab._validate import as_float_array, as_int, as_scalar, check_rng
 from backproplab.layers import ACTIVATION_LAYERS, dense_backward, dense_forward
+from backproplab.losses import softmax_cross_entropy
 
 INIT_SCHEMES = ("he", "xavier", "normal")
 
@@ -239,3 +240,30 @@ def mlp_backward(dout, caches):
         # a skip connection copies a^{l-1} forward, so its gradient flows back unchanged too
         da = da_in + da if cache.skip else da_in
     return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][1:]), kv[0][0] == "b")))
+
+
+def mlp_loss_and_grads(params, x, y, activation="relu", skip=False):
+    r"""Softmax cross-entropy of an MLP and its gradients: one forward and one backward pass.
+
+    Shaped for ``training.train``:
+    ``train(params, lambda p, xb, yb: mlp_loss_and_grads(p, xb, yb, "tanh"), ...)``.
+
+    Parameters
+    ----------
+    params : dict
+        As returned by ``init_mlp``.
+    x : array_like, shape (N, D0)
+    y : array_like, shape (N,) of int, or (N, DL) one-hot
+    activation, skip
+        As in ``mlp_forward``.
+
+    Returns
+    -------
+    loss : float
+        :math:`L = -\frac{1}{N}\sum_n \log \mathrm{softmax}(z^L_n)_{y_n}`.
+    grads : dict
+        :math:`\partial L / \partial` each parameter, same keys and shapes as ``params``.
+    """
+    out, caches = mlp_forward(params, x, activation, skip)
+    loss, dout = softmax_cross_entropy(out, y)
+    return loss, mlp_backward(dout, caches)
