@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from backproplab import conv
 from backproplab.conv import (
+    ConvCache,
+    PoolCache,
     conv2d_backward,
     conv2d_backward_naive,
     conv2d_forward,
@@ -282,7 +284,7 @@ def test_backward_in_batch_chunks_equals_naive(examples_per_chunk, rng, monkeypa
     b = rng.standard_normal(3)
     out, cache = conv2d_forward(x, w, b, stride=2, pad=1)
     dout = rng.standard_normal(out.shape)
-    bytes_per_example = cache[-1][0].nbytes
+    bytes_per_example = cache.cols[0].nbytes
     monkeypatch.setattr(conv, "_DCOLS_CHUNK_BYTES", examples_per_chunk * bytes_per_example)
     _, cache_naive = conv2d_forward_naive(x, w, b, stride=2, pad=1)
     for g, g_naive in zip(
@@ -479,11 +481,104 @@ def test_maxpool_and_helpers_do_not_mutate_inputs(rng):
 
 def test_cache_format_is_shared():
     x, w, b = np.ones((2, 3, 4, 4)), np.ones((5, 3, 3, 3)), np.zeros(5)
-    *head, cols = conv2d_forward(x, w, b, stride=1, pad=1)[1]
-    *head_naive, cols_naive = conv2d_forward_naive(x, w, b, stride=1, pad=1)[1]
-    assert cols.shape == (2, 3 * 3 * 3, 4 * 4)
-    assert cols_naive is None
-    assert head[2:] == head_naive[2:] == [1, 1]
+    cache = conv2d_forward(x, w, b, stride=1, pad=1)[1]
+    cache_naive = conv2d_forward_naive(x, w, b, stride=1, pad=1)[1]
+    assert type(cache) is type(cache_naive) is ConvCache
+    assert ConvCache._fields == ("x", "w", "stride", "pad", "cols")
+    assert cache.cols.shape == (2, 3 * 3 * 3, 4 * 4)
+    assert cache_naive.cols is None
+    assert cache[2:4] == cache_naive[2:4] == (1, 1)
+
+
+@pytest.mark.parametrize(("forward", "backward"), CONV_PAIRS)
+def test_conv_cache_holds_read_only_copies(forward, backward, rng):
+    x, w, b = rng.standard_normal((2, 2, 4, 4)), rng.standard_normal((3, 2, 3, 3)), np.zeros(3)
+    cache = forward(x, w, b, pad=1)[1]
+    for name, cached, given_ in (("x", cache.x, x), ("w", cache.w, w)):
+        assert not np.shares_memory(cached, given_), name
+        assert not cached.flags.writeable, name
+        np.testing.assert_array_equal(cached, given_)
+    if cache.cols is not None:
+        assert not cache.cols.flags.writeable
+        assert not np.shares_memory(cache.cols, x)
+
+
+def test_pool_cache_is_typed_and_read_only():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    cache = maxpool2d_forward(x)[1]
+    assert type(cache) is PoolCache
+    assert cache.x_shape == (1, 1, 4, 4) and (cache.size, cache.stride) == (2, 2)
+    assert not cache.argmax.flags.writeable
+
+
+@pytest.mark.parametrize(("forward", "backward"), CONV_PAIRS)
+def test_mutating_x_and_w_after_forward_does_not_change_backward(forward, backward, rng):
+    x = rng.standard_normal((2, 2, 5, 5))
+    w = rng.standard_normal((3, 2, 3, 3))
+    b = rng.standard_normal(3)
+    out, cache = forward(x, w, b, stride=2, pad=1)
+    dout = rng.standard_normal(out.shape)
+    _, cache_before = forward(x.copy(), w.copy(), b, stride=2, pad=1)
+    expected = backward(dout, cache_before)
+    x += 1.0
+    w *= -2.0
+    for g, g_expected in zip(backward(dout, cache), expected, strict=True):
+        np.testing.assert_array_equal(g, g_expected)
+
+
+def test_maxpool_backward_ignores_later_changes_to_x(rng):
+    x = rng.permutation(16).reshape(1, 1, 4, 4).astype(float)
+    out, cache = maxpool2d_forward(x)
+    dout = rng.standard_normal(out.shape)
+    expected = maxpool2d_backward(dout, cache)
+    x[...] = x[:, :, ::-1, ::-1]  # every window's maximum moves
+    np.testing.assert_array_equal(maxpool2d_backward(dout, cache), expected)
+
+
+@pytest.mark.parametrize(("forward", "backward"), CONV_PAIRS)
+def test_plain_tuple_cache_is_accepted(forward, backward, rng):
+    """What a student's own forward returns works with the reference backward."""
+    x, w, b = rng.standard_normal((2, 2, 4, 4)), rng.standard_normal((3, 2, 3, 3)), np.zeros(3)
+    out, cache = forward(x, w, b, pad=1)
+    dout = rng.standard_normal(out.shape)
+    expected = backward(dout, cache)
+    for plain in ((x, w, 1, 1, None), tuple(cache)):
+        assert type(plain) is tuple
+        for g, g_expected in zip(backward(dout, plain), expected, strict=True):
+            np.testing.assert_allclose(g, g_expected, rtol=0, atol=EXACT_TOL)
+    np.testing.assert_array_equal(x, cache.x)  # and the student's arrays are untouched
+
+
+def test_plain_tuple_pool_cache_is_accepted():
+    x = np.array([[1.0, 5.0], [3.0, 2.0]])
+    _, cache = maxpool2d_forward(as_image(x))
+    dx = maxpool2d_backward(as_image([[2.0]]), tuple(cache))
+    np.testing.assert_array_equal(dx, as_image([[0, 2], [0, 0]]))
+    # Offset 1 = row 0, column 1 in row-major order inside the 2x2 window.
+    student = ((1, 1, 2, 2), 2, 2, np.array([[[[1]]]]))
+    np.testing.assert_array_equal(maxpool2d_backward(as_image([[2.0]]), student), dx)
+
+
+@pytest.mark.parametrize("backward", [conv2d_backward, conv2d_backward_naive])
+def test_pool_cache_given_to_conv_backward(backward):
+    out, pool_cache = maxpool2d_forward(np.zeros((1, 1, 4, 4)))
+    msg = (
+        f"{backward.__name__}: cache must be the ConvCache returned by conv2d_forward, "
+        "got a PoolCache from maxpool2d_forward"
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(msg)}$"):
+        backward(np.zeros(out.shape), pool_cache)
+
+
+@pytest.mark.parametrize("forward", [conv2d_forward, conv2d_forward_naive])
+def test_conv_cache_given_to_maxpool_backward(forward):
+    out, conv_cache = forward(*conv_args())
+    msg = (
+        "maxpool2d_backward: cache must be the PoolCache returned by maxpool2d_forward, "
+        "got a ConvCache from conv2d_forward"
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(msg)}$"):
+        maxpool2d_backward(np.zeros(out.shape), conv_cache)
 
 
 @pytest.mark.parametrize(("forward", "backward"), CONV_PAIRS)
@@ -599,6 +694,30 @@ def test_bad_arrays():
         conv2d_forward(x, np.zeros((2, 3, 0, 2)), b)
 
 
+@pytest.mark.parametrize("forward", [conv2d_forward, conv2d_forward_naive])
+def test_no_filters_is_rejected(forward):
+    name = forward.__name__
+    msg = f"{name}: w has shape (0, 1, 2, 2), i.e. no filters (F = 0); need at least one filter"
+    with pytest.raises(ValueError, match=f"^{re.escape(msg)}$"):
+        forward(np.ones((1, 1, 3, 3)), np.ones((0, 1, 2, 2)), np.zeros(0))
+    # A bias for filters that do not exist does not change the diagnosis.
+    with pytest.raises(ValueError, match=re.escape("no filters (F = 0)")):
+        forward(np.ones((1, 1, 3, 3)), np.ones((0, 1, 2, 2)), np.zeros(2))
+
+
+@pytest.mark.parametrize("forward", [conv2d_forward, conv2d_forward_naive])
+def test_no_channels_is_rejected(forward):
+    name = forward.__name__
+    msg = (
+        f"{name}: x has shape (1, 0, 3, 3) and w has shape (2, 0, 2, 2), i.e. no channels "
+        "(C = 0); need at least one channel"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(msg)}$"):
+        forward(np.ones((1, 0, 3, 3)), np.ones((2, 0, 2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="x has 0 channels but w expects 1"):
+        forward(np.ones((1, 0, 3, 3)), np.ones((2, 1, 2, 2)), np.zeros(2))
+
+
 @pytest.mark.parametrize(("forward", "backward"), CONV_PAIRS)
 def test_backward_checks_dout_shape_and_cache(forward, backward):
     out, cache = forward(*conv_args())
@@ -606,7 +725,13 @@ def test_backward_checks_dout_shape_and_cache(forward, backward):
     msg = r"dout has shape \(1, 2, 4, 4\) but the forward output had shape \(1, 2, 3, 3\)"
     with pytest.raises(ValueError, match=f"{backward.__name__}: {msg}"):
         backward(np.zeros((1, 2, 4, 4)), cache)
-    with pytest.raises(TypeError, match="cache must be the tuple returned by"):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "cache must be the ConvCache returned by conv2d_forward, got a tuple of length 4 "
+            "(expected 5: ('x', 'w', 'stride', 'pad', 'cols'))"
+        ),
+    ):
         backward(np.zeros(out.shape), cache[:4])
 
 

@@ -1,6 +1,7 @@
 """Tests for backproplab.diagnostics: hand-computed cases first, then properties."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -62,6 +63,22 @@ def test_gradient_norms_huge_and_infinite_values_do_not_warn():
     assert gradient_norms(exploded)[0] == np.inf
     tiny = {"W1": np.array([[3e-200, 4e-200]]), "b1": np.zeros(2)}
     np.testing.assert_allclose(gradient_norms(tiny), [5e-200], rtol=1e-14)
+
+
+def test_gradient_norms_overflowing_layer_norm_is_inf_without_warning():
+    # Each part's norm (sqrt(2) * 1e308) is finite, their combination is not: np.hypot used
+    # to warn "overflow encountered in hypot".
+    grads = {
+        "W1": 1e308 * np.ones(2),
+        "b1": 1e308 * np.ones(2),
+        "W2": np.array([1e308]),
+        "b2": np.array([1e308]),  # sqrt(2) * 1e308 is still finite
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        norms = gradient_norms(grads)
+    assert norms[0] == np.inf
+    np.testing.assert_allclose(norms[1], np.sqrt(2.0) * 1e308, rtol=1e-15)
 
 
 def test_gradient_norms_does_not_mutate():

@@ -121,8 +121,63 @@ def test_dense_shape_errors_name_both_shapes():
 
 def test_cache_mix_up_is_explained():
     _, relu_cache = layers.relu_forward(np.ones(3))
-    with pytest.raises(TypeError, match="cache must be the tuple returned by the matching"):
+    _, sigmoid_cache = layers.sigmoid_forward(np.ones(3))
+    with pytest.raises(TypeError, match="DenseCache returned by dense_forward, got a ReluCache"):
         layers.dense_backward(np.ones((1, 3)), relu_cache)
+    # same length, so only the cache's type can tell them apart
+    with pytest.raises(TypeError, match="ReluCache returned by relu_forward, got a SigmoidCache"):
+        layers.relu_backward(np.ones(3), sigmoid_cache)
+    with pytest.raises(TypeError, match=r"a tuple of length 2 \(expected 1: \('x',\)\)"):
+        layers.relu_backward(np.ones(3), (1, 2))
+
+
+def test_plain_tuple_cache_from_a_students_forward_is_accepted(rng):
+    x, W, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    dout = rng.normal(size=(2, 4))
+    _, cache = layers.dense_forward(x, W, b)
+    for got, want in zip(
+        layers.dense_backward(dout, (x, W, b)), layers.dense_backward(dout, cache), strict=True
+    ):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_cache_is_a_snapshot(name, rng):
+    # Changing the input or the output after the forward pass must not change the backward.
+    forward, backward = layers.ACTIVATION_LAYERS[name]
+    x = rng.normal(size=(3, 4))
+    dout = rng.normal(size=(3, 4))
+    out, cache = forward(x)
+    before = backward(dout, cache)
+    x += 1.0
+    out -= 1.0
+    np.testing.assert_array_equal(backward(dout, cache), before)
+
+
+def test_dense_cache_is_a_snapshot(rng):
+    x, W, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    dout = rng.normal(size=(2, 4))
+    _, cache = layers.dense_forward(x, W, b)
+    before = layers.dense_backward(dout, cache)
+    x += 1.0
+    W *= 2.0
+    for got, want in zip(layers.dense_backward(dout, cache), before, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_non_finite_inputs_and_gradients_are_refused():
+    with pytest.raises(ValueError, match=r"x contains a non-finite value \(inf\)"):
+        layers.dense_forward([[np.inf, 1.0]], [[0.0], [1.0]], [0.0])
+    _, cache = layers.relu_forward(np.array([-1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"dout contains a non-finite value \(inf\)"):
+        layers.relu_backward(np.array([np.inf, 1.0]), cache)
+
+
+def test_zero_d_input_gives_arrays_everywhere():
+    for name in ACTIVATIONS:
+        forward, _ = layers.ACTIVATION_LAYERS[name]
+        out, _ = forward(np.array(2.0))
+        assert isinstance(out, np.ndarray) and out.shape == (), name
 
 
 def test_empty_batch_passes_through():
@@ -135,7 +190,7 @@ def test_empty_batch_passes_through():
 
 
 def test_nan_and_dtype_errors():
-    with pytest.raises(ValueError, match="x contains NaN"):
+    with pytest.raises(ValueError, match=r"x contains a non-finite value \(nan\)"):
         layers.relu_forward(np.array([np.nan]))
     with pytest.raises(TypeError, match="W must hold real numbers"):
         layers.dense_forward(np.zeros((1, 1)), np.array([["a"]]), np.zeros(1))

@@ -201,3 +201,28 @@ def test_inputs_are_not_written(rng):
     losses.mse_grad(p, p)
     losses.binary_cross_entropy(p, p)
     losses.binary_cross_entropy_grad(p, p)
+
+
+def test_extreme_logits_near_the_float64_limit_are_silent():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        right, d_right = losses.softmax_cross_entropy(np.array([[1e308, -1e308]]), np.array([0]))
+        wrong, _ = losses.softmax_cross_entropy(np.array([[1e308, -1e308]]), np.array([1]))
+    assert right == 0.0
+    np.testing.assert_array_equal(d_right, [[0.0, 0.0]])
+    assert wrong == np.inf  # the exact loss, 2e308, does not fit in float64
+
+
+def test_one_hot_and_ragged_label_errors():
+    with pytest.raises(TypeError, match="one_hot: K must be an integer"):
+        losses.one_hot(np.array([0]), 2.5)
+    with pytest.raises(ValueError, match="one_hot: K must be >= 1"):
+        losses.one_hot(np.array([0]), 0)
+    with pytest.raises(TypeError, match="y is not a rectangular array"):
+        losses.softmax_cross_entropy([[0.5, 0.5], [0.5, 0.5]], [[1], [0, 1]])
+
+
+def test_bce_gradient_stays_finite_below_the_clip():
+    # documented: the analytic derivative evaluated at the clipped p
+    g = losses.binary_cross_entropy_grad(np.array([5e-13]), np.array([1.0]))
+    np.testing.assert_allclose(g, [-1.0 / losses.PROB_EPS], rtol=1e-9)

@@ -1,5 +1,7 @@
 """Tests for backproplab.optimizers: the exact rules of DESIGN.md, step by step."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -249,6 +251,39 @@ def test_nan_gradient_raises():
         adam_update([1.0, 2.0], [0.5, np.nan], [0.0, 0.0], [0.0, 0.0], 1)
     with pytest.raises(ValueError, match="sgd_update: w contains"):
         sgd_update([np.nan], [1.0], 0.1)
+
+
+def test_negative_squared_gradient_state_is_rejected():
+    # Passing the momentum velocity (any sign) as a squared-gradient average used to give a
+    # silent NaN step: sqrt(-1) under errstate(ignore).
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "adagrad_update: cache is a running sum of squared gradients and must be >= 0, "
+            "got -1.0 at index (0,); did you pass the momentum velocity?"
+        ),
+    ):
+        adagrad_update(np.ones(1), np.zeros(1), -np.ones(1), 0.1)
+    with pytest.raises(
+        ValueError, match=r"rmsprop_update: cache .* >= 0, got -2.0 at index \(1, 0\)"
+    ):
+        rmsprop_update(np.ones((2, 2)), np.ones((2, 2)), [[0.0, 1.0], [-2.0, -3.0]], 0.1)
+    with pytest.raises(ValueError, match=r"adam_update: v .* >= 0, got -10.0 at index \(\);.*swap"):
+        adam_update(1.0, 1.0, 0.0, -10.0, 1)
+
+
+def test_momentum_velocity_and_adam_m_may_be_negative():
+    w, v = momentum_update([0.0], [1.0], [-1.0], 0.1, beta=0.5)
+    np.testing.assert_allclose(v, [0.5])  # 0.5 * -1 + 1
+    np.testing.assert_allclose(w, [-0.05])
+    w, v = nesterov_update([0.0], [1.0], [-1.0], 0.1, beta=0.5)
+    np.testing.assert_allclose(w, [-0.1 * (1.0 + 0.25)])
+    # m = 0.9 * -1 + 0.1 * 1 = -0.8, v = 0.001; t = 1: m_hat = -8, v_hat = 1
+    w, m, v = adam_update([0.0], [1.0], [-1.0], [0.0], 1, lr=0.1)
+    np.testing.assert_allclose(m, [-0.8])
+    np.testing.assert_allclose(w, [0.1 * 8.0 / (1.0 + 1e-8)])
+    # -0.0 is not negative.
+    adagrad_update([1.0], [0.0], [-0.0], 0.1)
 
 
 def test_overflow_gives_inf_without_warning():

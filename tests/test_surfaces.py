@@ -78,7 +78,7 @@ def test_value_is_zero_at_every_known_minimum(name):
         assert 0.0 <= float(s.value(m)) < 1e-12, f"{name} at {m}"
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n != "one_weight"])
+@pytest.mark.parametrize("name", NAMES)
 def test_gradient_is_zero_at_every_known_minimum(name):
     s = SURFACES[name]
     for m in s.minima:
@@ -92,6 +92,17 @@ def test_one_weight_curve():
     assert float(s.value([8 / 3])) < 1e-15
     # Subgradient: slope -0.3 left of the kink and +0.3 right of it.
     np.testing.assert_allclose(s.grad([[8 / 3 - 1e-6], [8 / 3 + 1e-6]]), [[-0.3], [0.3]])
+
+
+def test_one_weight_is_exactly_flat_at_its_stored_minimum():
+    # |0.3 w - 0.8| evaluated as written rounds to -1.1e-16 at w = 0.8 / 0.3, which made the
+    # subgradient -0.3 at the minimum; 0.3 |w - w*| is exactly 0 there.
+    s = SURFACES["one_weight"]
+    m = s.minima[0]
+    assert float(s.value(m)) == 0.0
+    np.testing.assert_array_equal(s.grad(m), [0.0])
+    path = descend(s, make_optimizer("sgd", lr=1.0), m, 5)
+    np.testing.assert_array_equal(path, np.repeat(m[None, :], 6, axis=0))
 
 
 def test_saddle_origin_is_critical_but_not_a_minimum():

@@ -18,6 +18,7 @@ Policy (recorded in docs/decisions.md):
 from __future__ import annotations
 
 import numbers
+from collections import namedtuple
 
 import numpy as np
 
@@ -120,15 +121,44 @@ def check_rng(rng, fn: str, *, optional: bool = False):
     return rng
 
 
-def check_cache(cache, expected_len: int, fn: str):
-    """Unpack a forward cache, explaining the likely mix-up when it does not fit."""
-    if not isinstance(cache, tuple) or len(cache) != expected_len:
-        raise TypeError(
-            f"{fn}: cache must be the tuple returned by the matching *_forward "
-            f"(length {expected_len}), got {type(cache).__name__}"
-            + (f" of length {len(cache)}" if isinstance(cache, tuple) else "")
-        )
-    return cache
+def cache_type(name: str, fields: str, forward: str):
+    """A named tuple type for what ``forward`` keeps for its backward pass.
+
+    Caches are still tuples (``x, W, b = cache`` works), but each layer has its own type, so
+    handing a sigmoid cache to ``relu_backward`` is an error instead of a wrong gradient.
+    """
+    cls = namedtuple(name, fields)
+    cls.forward = forward
+    cls.__doc__ = f"What ``{forward}`` keeps for the backward pass: ({', '.join(cls._fields)})."
+    return cls
+
+
+def check_cache(cache, cls, fn: str):
+    """Return ``cache`` as a ``cls`` (made by ``cache_type``), or explain the mix-up.
+
+    A plain tuple of the right length is accepted too: it is what a student's own forward
+    function returns, and their backward must work with the reference's and vice versa.
+    """
+    if isinstance(cache, cls):
+        return cache
+    if type(cache) is tuple and len(cache) == len(cls._fields):
+        return cls(*cache)
+    expected = f"the {cls.__name__} returned by {cls.forward}"
+    source = getattr(type(cache), "forward", None)
+    if source is not None:
+        got = f"a {type(cache).__name__} from {source}"
+    elif isinstance(cache, tuple):
+        got = f"a tuple of length {len(cache)} (expected {len(cls._fields)}: {cls._fields})"
+    else:
+        got = type(cache).__name__
+    raise TypeError(f"{fn}: cache must be {expected}, got {got}")
+
+
+def frozen(a) -> np.ndarray:
+    """A read-only float64 copy, so a cache cannot change after the forward pass returns."""
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.setflags(write=False)
+    return out
 
 
 def check_optimizer(optimizer, fn: str) -> None:

@@ -8,14 +8,15 @@ a backward function instead of an elementwise derivative.
 Numerical stability: ``sigmoid`` never evaluates :math:`e^{-z}` for a negative :math:`z`
 (where it would overflow), and ``softmax`` subtracts the row maximum first; both are finite and
 warning-free for :math:`|z|` up to the float64 range. NaN inputs raise ``ValueError``;
-:math:`\pm\infty` is accepted where the limit exists (``sigmoid``, ``tanh``, ``relu``).
+:math:`\pm\infty` is accepted where the limit exists and is computed exactly (``sigmoid``,
+``tanh``, ``relu`` and their derivatives) and refused elsewhere (``leaky_relu``, ``softmax``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_scalar, same_shape
+from backproplab._validate import as_float_array, as_int, as_scalar, same_shape
 
 
 def _out(z_in, out):
@@ -24,13 +25,35 @@ def _out(z_in, out):
 
 
 def identity(z):
-    r"""Identity :math:`a = z`. Returns a new float64 array (never the input itself)."""
+    r"""Identity :math:`a = z`. Returns a new float64 array (never the input itself).
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The activation :math:`a` (a NumPy scalar for a scalar ``z``).
+    """
     z = as_float_array(z, "z", "identity")
     return _out(z, z.copy())
 
 
 def identity_grad(z):
-    r"""Derivative of the identity: :math:`1` everywhere."""
+    r"""Derivative of the identity: :math:`1` everywhere.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The derivative :math:`\mathrm{d}a/\mathrm{d}z` (a NumPy scalar for a scalar ``z``).
+    """
     z = as_float_array(z, "z", "identity_grad")
     return _out(z, np.ones_like(z))
 
@@ -40,6 +63,16 @@ def sigmoid(z):
 
     Computed from :math:`e^{-|z|} \le 1` so nothing overflows: for :math:`z \ge 0` it is
     :math:`1/(1+e^{-z})`, for :math:`z < 0` the equal form :math:`e^{z}/(1+e^{z})`.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The activation :math:`a` (a NumPy scalar for a scalar ``z``).
     """
     z = as_float_array(z, "z", "sigmoid")
     e = np.exp(-np.abs(z))
@@ -47,25 +80,69 @@ def sigmoid(z):
 
 
 def sigmoid_grad(z):
-    r""":math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) \le 1/4`, largest at :math:`z = 0`."""
+    r""":math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) \le 1/4`, largest at :math:`z = 0`.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The derivative :math:`\mathrm{d}a/\mathrm{d}z` (a NumPy scalar for a scalar ``z``).
+    """
     s = sigmoid(as_float_array(z, "z", "sigmoid_grad"))
     return s * (1.0 - s)
 
 
 def tanh(z):
-    r"""Hyperbolic tangent, range :math:`(-1, 1)`; zero-centred, unlike the sigmoid."""
+    r"""Hyperbolic tangent, range :math:`(-1, 1)`; zero-centred, unlike the sigmoid.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The activation :math:`a` (a NumPy scalar for a scalar ``z``).
+    """
     z = as_float_array(z, "z", "tanh")
     return _out(z, np.tanh(z))
 
 
 def tanh_grad(z):
-    r""":math:`\tanh'(z) = 1 - \tanh^2(z) \le 1`."""
+    r""":math:`\tanh'(z) = 1 - \tanh^2(z) \le 1`.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The derivative :math:`\mathrm{d}a/\mathrm{d}z` (a NumPy scalar for a scalar ``z``).
+    """
     t = np.tanh(as_float_array(z, "z", "tanh_grad"))
     return _out(t, 1.0 - t * t)
 
 
 def relu(z):
-    r"""Rectified linear unit :math:`\max(0, z)`."""
+    r"""Rectified linear unit :math:`\max(0, z)`.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The activation :math:`a` (a NumPy scalar for a scalar ``z``).
+    """
     z = as_float_array(z, "z", "relu")
     return _out(z, np.maximum(z, 0.0))
 
@@ -74,6 +151,16 @@ def relu_grad(z):
     r""":math:`1` where :math:`z > 0`, else :math:`0`.
 
     At the kink the derivative is taken as 0: ``relu_grad(0) == 0``.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The derivative :math:`\mathrm{d}a/\mathrm{d}z` (a NumPy scalar for a scalar ``z``).
     """
     z = as_float_array(z, "z", "relu_grad")
     return _out(z, (z > 0).astype(np.float64))
@@ -92,15 +179,40 @@ def leaky_relu(z, alpha=0.01):
 
     The leak :math:`\alpha \in [0, 1)` is a hyperparameter (0.01 by default; 0.1 and 0.002 are
     also common). It keeps a small gradient flowing for negative inputs, so units cannot die.
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+    alpha : float in [0, 1)
+        Slope for :math:`z \le 0`.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The activation :math:`a` (a NumPy scalar for a scalar ``z``).
     """
-    z = as_float_array(z, "z", "leaky_relu")
+    z = as_float_array(z, "z", "leaky_relu", finite=True)
     a = _alpha(alpha, "leaky_relu")
     return _out(z, np.where(z > 0, z, a * z))
 
 
 def leaky_relu_grad(z, alpha=0.01):
-    r""":math:`1` for :math:`z > 0`, :math:`\alpha` otherwise (including :math:`z = 0`)."""
-    z = as_float_array(z, "z", "leaky_relu_grad")
+    r""":math:`1` for :math:`z > 0`, :math:`\alpha` otherwise (including :math:`z = 0`).
+
+    Parameters
+    ----------
+    z : array_like, any shape
+        Pre-activations.
+    alpha : float in [0, 1)
+        Slope for :math:`z \le 0`.
+
+    Returns
+    -------
+    ndarray, shape of ``z``
+        The derivative :math:`\mathrm{d}a/\mathrm{d}z` (a NumPy scalar for a scalar ``z``).
+    """
+    z = as_float_array(z, "z", "leaky_relu_grad", finite=True)
     a = _alpha(alpha, "leaky_relu_grad")
     return _out(z, np.where(z > 0, 1.0, a))
 
@@ -120,14 +232,22 @@ def softmax(z, axis=-1):
         The class axis.
     """
     z = as_float_array(z, "z", "softmax", finite=True)
-    if z.ndim == 0:
-        raise ValueError("softmax: z must have at least one axis of classes, got a scalar")
-    if not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"softmax: axis {axis} is out of range for z of shape {z.shape}")
+    axis = _class_axis(z, axis, "z", "softmax")
     if z.shape[axis] == 0:
         raise ValueError(f"softmax: z has no classes along axis {axis} (shape {z.shape})")
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    # z - max can only overflow to -inf (for |z| near 1e308), where exp gives the exact 0
+    with np.errstate(over="ignore"):
+        e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def _class_axis(a, axis, name, fn):
+    if a.ndim == 0:
+        raise ValueError(f"{fn}: {name} must have at least one axis of classes, got a scalar")
+    axis = as_int(axis, "axis", fn)
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"{fn}: axis {axis} is out of range for {name} of shape {a.shape}")
+    return axis
 
 
 def softmax_backward(dout, s, axis=-1):
@@ -146,11 +266,10 @@ def softmax_backward(dout, s, axis=-1):
         The output of ``softmax`` (not the logits).
     """
     fn = "softmax_backward"
-    dout = as_float_array(dout, "dout", fn)
+    dout = as_float_array(dout, "dout", fn, finite=True)
     s = as_float_array(s, "s", fn)
     same_shape(dout, s, ("dout", "s"), fn)
-    if s.ndim == 0:
-        raise ValueError(f"{fn}: s must have at least one axis of classes, got a scalar")
+    axis = _class_axis(s, axis, "s", fn)
     if np.any(s < 0) or not np.allclose(s.sum(axis=axis), 1.0, atol=1e-6):
         raise ValueError(
             f"{fn}: s must be the softmax output (non-negative, summing to 1 along axis "

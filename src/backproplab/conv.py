@@ -69,10 +69,20 @@ The single-channel helpers :func:`correlate2d_valid`, :func:`convolve2d_full` an
 
 Contracts
 ---------
-* ``conv2d_forward`` / ``conv2d_forward_naive`` return the same cache, the tuple
+* ``conv2d_forward`` / ``conv2d_forward_naive`` return the same cache, a :class:`ConvCache`
   ``(x, w, stride, pad, cols)``; ``cols`` is the im2col matrix of shape
   ``(N, C*HH*WW, H'*W')`` from the vectorised forward and ``None`` from the naive one. Either
   backward accepts either cache (the vectorised backward rebuilds ``cols`` when it is ``None``).
+  ``maxpool2d_forward`` returns a :class:`PoolCache` ``(x_shape, size, stride, argmax)``.
+* Caches are named tuples, so ``x, w, stride, pad, cols = cache`` works. A backward rejects
+  another layer's cache with ``TypeError`` naming both, and accepts a plain tuple with the same
+  fields in the same order (what a student's own forward returns).
+* Caches hold read-only copies of ``x`` and ``w``, never the caller's arrays: changing ``x``
+  after the forward pass does not change the gradients. ``cols`` and ``argmax`` are read-only
+  too.
+* ``w`` needs at least one filter (``F >= 1``), one channel (``C >= 1``) and a kernel of at
+  least 1×1; an empty filter bank or an input without channels raises ``ValueError`` naming
+  the shapes (an empty *batch* is fine, see below).
 * An empty batch (``N = 0``) is allowed: forward returns an empty ``(0, F, H', W')`` output
   and backward returns ``dx`` of shape ``(0, C, H, W)`` with zero ``dw`` and ``db`` (a sum over
   no examples). Max pooling behaves the same way.
@@ -87,7 +97,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from backproplab._validate import as_float_array, as_int, check_cache
+from backproplab._validate import as_float_array, as_int, cache_type, check_cache, frozen
 
 __all__ = [
     "conv2d_backward",
@@ -100,6 +110,9 @@ __all__ = [
     "maxpool2d_forward",
     "rot180",
 ]
+
+ConvCache = cache_type("ConvCache", "x w stride pad cols", "conv2d_forward")
+PoolCache = cache_type("PoolCache", "x_shape size stride argmax", "maxpool2d_forward")
 
 
 # --------------------------------------------------------------------------- validation
@@ -166,20 +179,30 @@ def _check_conv_inputs(x, w, b, stride, pad, fn):
     stride = as_int(stride, "stride", fn, low=1)
     pad = as_int(pad, "pad", fn, low=0)
     F, C, HH, WW = w.shape
+    # Before the bias check, whose "b must have shape (0,)" would be the wrong advice.
+    if F == 0:
+        raise ValueError(
+            f"{fn}: w has shape {w.shape}, i.e. no filters (F = 0); need at least one filter"
+        )
+    if HH < 1 or WW < 1:
+        raise ValueError(f"{fn}: the kernel must be at least 1x1, got w of shape {w.shape}")
     if x.shape[1] != C:
         raise ValueError(f"{fn}: x has {x.shape[1]} channels but w expects {C}")
+    if C == 0:
+        raise ValueError(
+            f"{fn}: x has shape {x.shape} and w has shape {w.shape}, i.e. no channels "
+            "(C = 0); need at least one channel"
+        )
     if b.shape != (F,):
         raise ValueError(
             f"{fn}: b has shape {b.shape} but w has {F} filters; b must have shape ({F},)"
         )
-    if HH < 1 or WW < 1:
-        raise ValueError(f"{fn}: the kernel must be at least 1x1, got w of shape {w.shape}")
     out_hw = _output_size(x.shape[2:], (HH, WW), stride, pad, fn, ("HH", "WW"))
     return x, w, b, stride, pad, out_hw
 
 
 def _conv_cache(cache, dout, fn):
-    x, w, stride, pad, cols = check_cache(cache, 5, fn)
+    x, w, stride, pad, cols = check_cache(cache, ConvCache, fn)
     H_out = 1 + (x.shape[2] + 2 * pad - w.shape[2]) // stride
     W_out = 1 + (x.shape[3] + 2 * pad - w.shape[3]) // stride
     dout = as_float_array(dout, "dout", fn, finite=True)
@@ -219,14 +242,15 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     Returns
     -------
     out : ndarray, shape (N, F, H', W'), with :math:`H' = 1 + (H + 2p - HH)/s`
-    cache : tuple ``(x, w, stride, pad, None)`` for :func:`conv2d_backward_naive` (or
-        :func:`conv2d_backward`).
+    cache : ConvCache ``(x, w, stride, pad, None)`` for :func:`conv2d_backward_naive` (or
+        :func:`conv2d_backward`), holding read-only copies of ``x`` and ``w``.
 
     Raises
     ------
     ValueError
-        Channel or bias mismatch, or a stride/padding with which the windows do not tile
-        the input (the message suggests a padding that works).
+        Channel or bias mismatch, no filters or no channels (F = 0 or C = 0), or a
+        stride/padding with which the windows do not tile the input (the message suggests a
+        padding that works).
     """
     fn = "conv2d_forward_naive"
     x, w, b, stride, pad, (H_out, W_out) = _check_conv_inputs(x, w, b, stride, pad, fn)
@@ -240,7 +264,7 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
                 for j in range(W_out):
                     window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
                     out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, stride, pad, None)
+    return out, ConvCache(frozen(x), frozen(w), stride, pad, None)
 
 
 def conv2d_backward_naive(dout, cache):
@@ -262,8 +286,9 @@ def conv2d_backward_naive(dout, cache):
     ----------
     dout : array_like, shape (N, F, H', W')
         Upstream gradient :math:`\partial L / \partial out`.
-    cache : tuple
-        From :func:`conv2d_forward_naive` or :func:`conv2d_forward`.
+    cache : ConvCache or tuple
+        From :func:`conv2d_forward_naive` or :func:`conv2d_forward` (or a plain tuple
+        ``(x, w, stride, pad, cols)``).
 
     Returns
     -------
@@ -310,6 +335,33 @@ def _im2col(xp, HH, WW, stride, out_hw):
     return cols.reshape(N, C * HH * WW, H_out * W_out)
 
 
+def _grad_padded_input(w_col, dout_col, padded_shape, kernel, stride):
+    """col2im of ``dcols_n = W_col^T dout_n``: the gradient w.r.t. the padded input."""
+    N, C = padded_shape[:2]
+    HH, WW = kernel
+    H_out = 1 + (padded_shape[2] - HH) // stride
+    W_out = 1 + (padded_shape[3] - WW) // stride
+    dxp = np.zeros(padded_shape)
+    # dcols is as large as cols; building it for the whole batch costs a fresh allocation
+    # (page faults) and a trip through main memory that take as long as the GEMMs. A few
+    # examples at a time, in one reused buffer of about 1 MB, it stays in cache. The buffer
+    # is freed on return, before the caller allocates the cropped dx, which keeps the peak
+    # memory of the backward pass down.
+    per_example = dout_col.itemsize * w_col.shape[1] * dout_col.shape[2]
+    chunk = max(1, _DCOLS_CHUNK_BYTES // max(1, per_example))
+    dcols_buf = np.empty((min(chunk, N), w_col.shape[1], dout_col.shape[2]))
+    for n0 in range(0, N, chunk):
+        n1 = min(N, n0 + chunk)
+        dcols = np.matmul(w_col.T, dout_col[n0:n1], out=dcols_buf[: n1 - n0])
+        dcols = dcols.reshape(n1 - n0, C, HH, WW, H_out, W_out)
+        # col2im: one strided add per kernel offset; overlapping windows accumulate.
+        for a in range(HH):
+            rows = slice(a, a + stride * H_out, stride)
+            for d in range(WW):
+                dxp[n0:n1, :, rows, d : d + stride * W_out : stride] += dcols[:, :, a, d]
+    return dxp
+
+
 def conv2d_forward(x, w, b, stride=1, pad=0):
     r"""Convolution layer (cross-correlation), vectorised with im2col and one matrix product.
 
@@ -333,8 +385,8 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
     Returns
     -------
     out : ndarray, shape (N, F, H', W'), with :math:`H' = 1 + (H + 2p - HH)/s`
-    cache : tuple ``(x, w, stride, pad, cols)`` with ``cols`` of shape
-        ``(N, C*HH*WW, H'*W')``.
+    cache : ConvCache ``(x, w, stride, pad, cols)``: read-only copies of ``x`` and ``w``,
+        and the read-only ``cols`` of shape ``(N, C*HH*WW, H'*W')``.
 
     Raises
     ------
@@ -348,7 +400,9 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
     cols = _im2col(_padded(x, pad), HH, WW, stride, out_hw)
     out = np.matmul(w.reshape(F, -1), cols)
     out += b[:, None]
-    return out.reshape(N, F, *out_hw), (x, w, stride, pad, cols)
+    # cols is a fresh array nobody else holds: locking it is enough, no copy needed.
+    cols.setflags(write=False)
+    return out.reshape(N, F, *out_hw), ConvCache(frozen(x), frozen(w), stride, pad, cols)
 
 
 def conv2d_backward(dout, cache):
@@ -369,9 +423,9 @@ def conv2d_backward(dout, cache):
     Parameters
     ----------
     dout : array_like, shape (N, F, H', W')
-    cache : tuple
+    cache : ConvCache or tuple
         From :func:`conv2d_forward` (or :func:`conv2d_forward_naive`, whose cache has no
-        ``cols``; they are then rebuilt).
+        ``cols``; they are then rebuilt), or a plain tuple ``(x, w, stride, pad, cols)``.
 
     Returns
     -------
@@ -392,21 +446,7 @@ def conv2d_backward(dout, cache):
     db = dout_col.sum(axis=(0, 2))
     dw = np.matmul(dout_col, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
 
-    dxp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    # dcols is as large as cols; building it for the whole batch costs a fresh allocation
-    # (page faults) and a trip through main memory that take as long as the GEMMs. A few
-    # examples at a time, in one reused buffer of about 1 MB, it stays in cache.
-    chunk = max(1, _DCOLS_CHUNK_BYTES // max(1, cols.itemsize * cols.shape[1] * cols.shape[2]))
-    dcols_buf = np.empty((min(chunk, N), *cols.shape[1:]))
-    for n0 in range(0, N, chunk):
-        n1 = min(N, n0 + chunk)
-        dcols = np.matmul(w_col.T, dout_col[n0:n1], out=dcols_buf[: n1 - n0])
-        dcols = dcols.reshape(n1 - n0, C, HH, WW, H_out, W_out)
-        # col2im: one strided add per kernel offset; overlapping windows accumulate.
-        for a in range(HH):
-            rows = slice(a, a + stride * H_out, stride)
-            for d in range(WW):
-                dxp[n0:n1, :, rows, d : d + stride * W_out : stride] += dcols[:, :, a, d]
+    dxp = _grad_padded_input(w_col, dout_col, (N, C, H + 2 * pad, W + 2 * pad), (HH, WW), stride)
     if pad == 0:
         return dxp, dw, db
     return np.ascontiguousarray(dxp[:, :, pad : pad + H, pad : pad + W]), dw, db
@@ -431,8 +471,9 @@ def maxpool2d_forward(x, size=2, stride=2):
     Returns
     -------
     out : ndarray, shape (N, C, H', W'), with :math:`H' = 1 + (H - size)/stride`
-    cache : tuple ``(x_shape, size, stride, argmax)``; ``argmax`` (N, C, H', W') holds the
-        row-major index inside each window of its maximum, the *first* one on ties.
+    cache : PoolCache ``(x_shape, size, stride, argmax)``; ``argmax`` (N, C, H', W'),
+        read-only, holds the row-major index inside each window of its maximum, the *first*
+        one on ties.
 
     Raises
     ------
@@ -450,7 +491,8 @@ def maxpool2d_forward(x, size=2, stride=2):
     flat = windows.reshape(N, C, *out_hw, size * size)
     argmax = flat.argmax(axis=-1)
     out = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
-    return out, (x.shape, size, stride, argmax)
+    argmax.setflags(write=False)
+    return out, PoolCache(x.shape, size, stride, argmax)
 
 
 def maxpool2d_backward(dout, cache):
@@ -467,15 +509,15 @@ def maxpool2d_backward(dout, cache):
     Parameters
     ----------
     dout : array_like, shape (N, C, H', W')
-    cache : tuple
-        From :func:`maxpool2d_forward`.
+    cache : PoolCache or tuple
+        From :func:`maxpool2d_forward` (or a plain tuple ``(x_shape, size, stride, argmax)``).
 
     Returns
     -------
     dx : ndarray, shape (N, C, H, W)
     """
     fn = "maxpool2d_backward"
-    x_shape, size, stride, argmax = check_cache(cache, 4, fn)
+    x_shape, size, stride, argmax = check_cache(cache, PoolCache, fn)
     dout = as_float_array(dout, "dout", fn, finite=True)
     if dout.shape != argmax.shape:
         raise ValueError(

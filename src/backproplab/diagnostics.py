@@ -23,7 +23,11 @@ _PARAM_KEY = re.compile(r"([Wb])([1-9][0-9]*)")
 
 
 def _norm(a: np.ndarray) -> float:
-    """Euclidean norm of all entries, scaled by max|a| so that squaring cannot overflow."""
+    """Euclidean norm of all entries, scaled by max|a| so that squaring cannot overflow.
+
+    A norm beyond the float64 range (entries near 1e308) is ``inf``: the final product is a
+    Python float multiplication, which overflows to ``inf`` without a NumPy warning.
+    """
     if a.size == 0:
         return 0.0
     scale = float(np.max(np.abs(a)))
@@ -55,7 +59,8 @@ def gradient_norms(grads):
     Returns
     -------
     norms : ndarray of float64, shape (L,)
-        ``norms[l - 1]`` is :math:`g_l`.
+        ``norms[l - 1]`` is :math:`g_l`; ``inf`` (with no warning) if it exceeds the float64
+        range.
     """
     fn = "gradient_norms"
     if not isinstance(grads, dict):
@@ -84,7 +89,9 @@ def gradient_norms(grads):
                 raise ValueError(
                     f"{fn}: missing {kind}{layer}: layers 1..{n_layers} each need W and b"
                 )
-        norms[layer - 1] = np.hypot(found["W"], found["b"])
+        # The norm of the two part-norms is the norm of all entries; _norm rescales, where
+        # np.hypot warns when the result overflows.
+        norms[layer - 1] = _norm(np.array([found["W"], found["b"]]))
     return norms
 
 

@@ -117,6 +117,21 @@ def relative_error(a, b):
 
     Rough reading for float64 central differences: above 1e-2 the gradient is wrong;
     around 1e-4 suspicious (or a kink nearby); 1e-7 and below it is right.
+
+    One scale serves the whole array, so entries near zero are not drowned in the rounding
+    noise of central differences (an elementwise ratio would call 1e-12 vs 3e-12 a 50% error).
+    The price: an entry far smaller than the largest is only checked to the largest's scale,
+    e.g. ``relative_error([1e4, 1e-4], [1e4, 0])`` is 5e-9. Check such entries separately,
+    entry by entry, e.g. with ``np.allclose``.
+
+    Parameters
+    ----------
+    a, b : array_like, same shape
+
+    Returns
+    -------
+    float
+        0.0 for empty arrays.
     """
     fn = "relative_error"
     a = as_float_array(a, "a", fn)

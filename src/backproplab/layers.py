@@ -5,6 +5,14 @@ The forward pass keeps in ``cache`` exactly what the backward pass needs. The ba
 receives the upstream gradient ``dout`` :math:`= \partial L / \partial \text{out}` and returns
 the gradient with respect to each input, by the chain rule. Batches come first: ``x`` is
 (N, D) for N examples with D features each.
+
+Caches are named tuples of one type per layer (``DenseCache``, ``ReluCache``, ...), so they
+unpack like plain tuples (``x, W, b = cache``) but a cache handed to the wrong backward is an
+error, not a wrong gradient. Their arrays are read-only copies: changing ``x`` after the
+forward pass cannot change what the backward pass computes. A plain tuple with the same
+fields is accepted as well (it is what a student's own forward function returns).
+
+Inputs and upstream gradients must be finite (NaN or :math:`\pm\infty` raise ``ValueError``).
 """
 
 from __future__ import annotations
@@ -12,7 +20,15 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import activations
-from backproplab._validate import as_float_array, check_cache
+from backproplab._validate import as_float_array, cache_type, check_cache, frozen
+
+DenseCache = cache_type("DenseCache", "x W b", "dense_forward")
+ReluCache = cache_type("ReluCache", "x", "relu_forward")
+LeakyReluCache = cache_type("LeakyReluCache", "x alpha", "leaky_relu_forward")
+SigmoidCache = cache_type("SigmoidCache", "out", "sigmoid_forward")
+TanhCache = cache_type("TanhCache", "out", "tanh_forward")
+IdentityCache = cache_type("IdentityCache", "shape", "identity_forward")
+FlattenCache = cache_type("FlattenCache", "shape", "flatten_forward")
 
 
 def dense_forward(x, W, b):
@@ -27,15 +43,15 @@ def dense_forward(x, W, b):
     Returns
     -------
     out : ndarray, shape (N, M)
-    cache : tuple ``(x, W, b)``
+    cache : DenseCache ``(x, W, b)``
     """
     fn = "dense_forward"
-    x = as_float_array(x, "x", fn)
+    x = as_float_array(x, "x", fn, finite=True)
     if x.ndim != 2:
-        hint = " (flatten it first with x.reshape(len(x), -1))" if x.ndim > 2 else ""
+        hint = " (flatten it first with flatten_forward(x))" if x.ndim > 2 else ""
         raise ValueError(f"{fn}: x must be 2-D (N, D), got shape {x.shape}{hint}")
-    W = as_float_array(W, "W", fn, ndim=2)
-    b = as_float_array(b, "b", fn, ndim=1)
+    W = as_float_array(W, "W", fn, ndim=2, finite=True)
+    b = as_float_array(b, "b", fn, ndim=1, finite=True)
     if x.shape[1] != W.shape[0]:
         raise ValueError(
             f"{fn}: x has {x.shape[1]} features (shape {x.shape}) but W expects "
@@ -45,7 +61,7 @@ def dense_forward(x, W, b):
         raise ValueError(
             f"{fn}: b has shape {b.shape} but W has {W.shape[1]} outputs (shape {W.shape})"
         )
-    return x @ W + b, (x, W, b)
+    return x @ W + b, DenseCache(frozen(x), frozen(W), frozen(b))
 
 
 def dense_backward(dout, cache):
@@ -62,7 +78,7 @@ def dense_backward(dout, cache):
     Parameters
     ----------
     dout : array_like, shape (N, M)
-    cache : tuple from ``dense_forward``
+    cache : DenseCache from ``dense_forward``
 
     Returns
     -------
@@ -71,104 +87,227 @@ def dense_backward(dout, cache):
     db : ndarray, shape (M,)
     """
     fn = "dense_backward"
-    x, W, _ = check_cache(cache, 3, fn)
+    x, W, _ = check_cache(cache, DenseCache, fn)
     dout = _dout(dout, (x.shape[0], W.shape[1]), fn)
     return dout @ W.T, x.T @ dout, dout.sum(axis=0)
 
 
 def relu_forward(x):
-    r"""ReLU layer :math:`\max(0, x)`, any shape. ``cache = (x,)``."""
-    x = as_float_array(x, "x", "relu_forward")
-    return activations.relu(x), (x,)
+    r"""ReLU layer :math:`\text{out} = \max(0, x)`.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    cache : ReluCache ``(x,)``
+    """
+    x = as_float_array(x, "x", "relu_forward", finite=True)
+    return np.asarray(np.maximum(x, 0.0)), ReluCache(frozen(x))
 
 
 def relu_backward(dout, cache):
-    r""":math:`\partial L/\partial x = \text{dout} \odot [x > 0]`; the kink :math:`x = 0` gets 0."""
-    (x,) = check_cache(cache, 1, "relu_backward")
+    r"""Backward of ReLU: :math:`\partial L/\partial x = \text{dout} \odot [x > 0]`.
+
+    The kink :math:`x = 0` gets gradient 0, as ``activations.relu_grad`` does.
+
+    Parameters
+    ----------
+    dout : array_like, shape of ``x``
+    cache : ReluCache from ``relu_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
+    """
+    (x,) = check_cache(cache, ReluCache, "relu_backward")
     return _dout(dout, x.shape, "relu_backward") * activations.relu_grad(x)
 
 
 def leaky_relu_forward(x, alpha=0.01):
     r"""Leaky ReLU layer: :math:`x` for :math:`x > 0`, :math:`\alpha x` otherwise.
-    ``cache = (x, alpha)``."""
-    x = as_float_array(x, "x", "leaky_relu_forward")
-    return activations.leaky_relu(x, alpha), (x, alpha)
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    alpha : float in [0, 1)
+        Slope for negative inputs.
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    cache : LeakyReluCache ``(x, alpha)``
+    """
+    x = as_float_array(x, "x", "leaky_relu_forward", finite=True)
+    out = np.asarray(activations.leaky_relu(x, alpha))
+    return out, LeakyReluCache(frozen(x), float(alpha))
 
 
 def leaky_relu_backward(dout, cache):
     r"""Backward of leaky ReLU.
 
-    :math:`\partial L/\partial x = \text{dout} \odot (1 \text{ if } x > 0 \text{ else } \alpha)`.
+    .. math:: \frac{\partial L}{\partial x} = \text{dout} \odot
+              \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}
+
+    Parameters
+    ----------
+    dout : array_like, shape of ``x``
+    cache : LeakyReluCache from ``leaky_relu_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
     """
-    x, alpha = check_cache(cache, 2, "leaky_relu_backward")
+    x, alpha = check_cache(cache, LeakyReluCache, "leaky_relu_backward")
     return _dout(dout, x.shape, "leaky_relu_backward") * activations.leaky_relu_grad(x, alpha)
 
 
 def sigmoid_forward(x):
-    r"""Sigmoid layer :math:`z = \sigma(x)`. Caches the *output* ``(z,)``, which is all the
-    backward pass needs."""
-    x = as_float_array(x, "x", "sigmoid_forward")
-    z = np.asarray(activations.sigmoid(x))
-    return z, (z,)
+    r"""Sigmoid layer :math:`\text{out} = \sigma(x)`.
+
+    Caches its *output*: the local gradient :math:`\text{out}(1 - \text{out})` needs nothing else.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    cache : SigmoidCache ``(out,)``
+    """
+    x = as_float_array(x, "x", "sigmoid_forward", finite=True)
+    out = np.asarray(activations.sigmoid(x))
+    return out, SigmoidCache(frozen(out))
 
 
 def sigmoid_backward(dout, cache):
-    r""":math:`\partial L/\partial x = \text{dout} \odot z(1 - z)`, with :math:`z` the output.
+    r"""Backward of the sigmoid: :math:`\partial L/\partial x = \text{dout} \odot z(1 - z)`.
 
-    :math:`z(1 - z) \le 1/4`, and close to 0 when the unit saturates (:math:`z \approx 0` or 1):
-    the origin of vanishing gradients.
+    Here :math:`z = \sigma(x)` is the layer's output, as in the book's formula
+    :math:`dx = W^\top (z(1-z))` for a dense sigmoid layer. :math:`z(1 - z) \le 1/4`, and close
+    to 0 when the unit saturates (:math:`z \approx 0` or 1): the origin of vanishing gradients.
+
+    Parameters
+    ----------
+    dout : array_like, shape of ``x``
+    cache : SigmoidCache from ``sigmoid_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
     """
-    (z,) = check_cache(cache, 1, "sigmoid_backward")
+    (z,) = check_cache(cache, SigmoidCache, "sigmoid_backward")
     return _dout(dout, z.shape, "sigmoid_backward") * z * (1.0 - z)
 
 
 def tanh_forward(x):
-    r"""Tanh layer :math:`z = \tanh(x)`. Caches the output ``(z,)``."""
-    x = as_float_array(x, "x", "tanh_forward")
-    z = np.asarray(activations.tanh(x))
-    return z, (z,)
+    r"""Tanh layer :math:`\text{out} = \tanh(x)`. Caches its output.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    cache : TanhCache ``(out,)``
+    """
+    x = as_float_array(x, "x", "tanh_forward", finite=True)
+    out = np.asarray(np.tanh(x))
+    return out, TanhCache(frozen(out))
 
 
 def tanh_backward(dout, cache):
-    r""":math:`\partial L/\partial x = \text{dout} \odot (1 - z^2)`, with :math:`z` the output."""
-    (z,) = check_cache(cache, 1, "tanh_backward")
+    r"""Backward of tanh: :math:`\partial L/\partial x = \text{dout} \odot (1 - z^2)`, with
+    :math:`z = \tanh(x)` the layer's output.
+
+    Parameters
+    ----------
+    dout : array_like, shape of ``x``
+    cache : TanhCache from ``tanh_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
+    """
+    (z,) = check_cache(cache, TanhCache, "tanh_backward")
     return _dout(dout, z.shape, "tanh_backward") * (1.0 - z * z)
 
 
 def identity_forward(x):
-    r"""Identity layer (a linear output): ``out = x``, ``cache = (x.shape,)``."""
-    x = as_float_array(x, "x", "identity_forward")
-    return x.copy(), (x.shape,)
+    r"""Identity layer (a linear output): :math:`\text{out} = x`, as a new array.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    cache : IdentityCache ``(x.shape,)``
+    """
+    x = as_float_array(x, "x", "identity_forward", finite=True)
+    return x.copy(), IdentityCache(x.shape)
 
 
 def identity_backward(dout, cache):
-    r""":math:`\partial L/\partial x = \text{dout}`."""
-    (shape,) = check_cache(cache, 1, "identity_backward")
+    r"""Backward of the identity: :math:`\partial L/\partial x = \text{dout}` (a copy).
+
+    Parameters
+    ----------
+    dout : array_like, shape of ``x``
+    cache : IdentityCache from ``identity_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of ``x``
+    """
+    (shape,) = check_cache(cache, IdentityCache, "identity_backward")
     return _dout(dout, shape, "identity_backward").copy()
 
 
 def flatten_forward(x):
-    r"""Flatten each example to a row: (N, d1, ..., dk) -> (N, d1 * ... * dk).
+    r"""Flatten each example to a row: (N, d1, ..., dk) -> (N, d1 * ... * dk), C order.
 
     The bridge from convolutional feature maps (N, C, H, W) to a dense layer.
-    ``cache = (x.shape,)``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, ...)
+
+    Returns
+    -------
+    out : ndarray, shape (N, D) with D the product of the other axes
+    cache : FlattenCache ``(x.shape,)``
     """
-    x = as_float_array(x, "x", "flatten_forward")
+    x = as_float_array(x, "x", "flatten_forward", finite=True)
     if x.ndim < 1:
         raise ValueError(f"flatten_forward: x needs a batch axis first, got shape {x.shape}")
-    return x.reshape(x.shape[0], -1).copy(), (x.shape,)
+    return x.reshape(x.shape[0], -1).copy(), FlattenCache(x.shape)
 
 
 def flatten_backward(dout, cache):
-    r"""Backward of ``flatten_forward``: reshape ``dout`` (N, D) back to the input's shape."""
-    (shape,) = check_cache(cache, 1, "flatten_backward")
-    N = shape[0]
+    r"""Backward of ``flatten_forward``: reshape ``dout`` (N, D) back to the input's shape.
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, D)
+    cache : FlattenCache from ``flatten_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of the forward input
+    """
+    (shape,) = check_cache(cache, FlattenCache, "flatten_backward")
     D = int(np.prod(shape[1:], dtype=np.int64))
-    return _dout(dout, (N, D), "flatten_backward").reshape(shape).copy()
+    return _dout(dout, (shape[0], D), "flatten_backward").reshape(shape).copy()
 
 
 def _dout(dout, expected_shape, fn):
-    dout = as_float_array(dout, "dout", fn)
+    dout = as_float_array(dout, "dout", fn, finite=True)
     if dout.shape != tuple(expected_shape):
         raise ValueError(
             f"{fn}: dout has shape {dout.shape} but the forward output had shape "

@@ -5,15 +5,16 @@ otherwise broadcast to an (N, N) table of every pair and return a wrong loss sil
 
 Probabilities of exactly 0 or 1 are clipped to :math:`[\epsilon, 1 - \epsilon]` with
 :math:`\epsilon` = ``PROB_EPS`` before taking logarithms, so the losses stay finite (at most
-:math:`-\log \epsilon \approx 27.6` per example) and no warning is emitted; the gradients are
-those of the clipped loss.
+:math:`-\log \epsilon \approx 27.6` per example) and no warning is emitted. The gradient
+functions evaluate the analytic derivative at the clipped :math:`p`, so they stay finite too
+(they are not the derivative of the clipped loss, which is flat below :math:`\epsilon`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from backproplab._validate import as_float_array, non_empty, same_shape
+from backproplab._validate import as_float_array, as_int, non_empty, same_shape
 
 PROB_EPS = 1e-12
 """Clipping bound for probabilities inside logarithms."""
@@ -66,7 +67,20 @@ def binary_cross_entropy_grad(p, y):
 
 
 def one_hot(y, K):
-    r"""Integer labels (N,) in :math:`\{0, \dots, K-1\}` as a one-hot matrix (N, K) of float64."""
+    r"""Integer labels as one-hot rows: :math:`Y_{nk} = [y_n = k]`.
+
+    Parameters
+    ----------
+    y : array_like of int, shape (N,)
+        Labels in :math:`\{0, \dots, K-1\}`.
+    K : int
+        Number of classes, >= 1.
+
+    Returns
+    -------
+    Y : ndarray of float64, shape (N, K)
+    """
+    K = as_int(K, "K", "one_hot", low=1)
     labels = _int_labels(y, K, "one_hot")
     out = np.zeros((labels.shape[0], K))
     out[np.arange(labels.shape[0]), labels] = 1.0
@@ -118,11 +132,14 @@ def softmax_cross_entropy(logits, y):
     z = as_float_array(logits, "logits", fn, ndim=2, finite=True)
     non_empty(z, "logits", fn)
     y = _labels_as_rows(y, z.shape, fn)
-    shifted = z - z.max(axis=1, keepdims=True)
-    log_norm = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    log_p = shifted - log_norm
+    # z - max overflows to -inf only for |z| near 1e308; exp(-inf) = 0 is then exact, and the
+    # masked multiply keeps 0 * -inf from turning classes with no label weight into NaN
+    with np.errstate(over="ignore"):
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_norm = np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        log_p = shifted - log_norm
     N = z.shape[0]
-    loss = float(-np.sum(y * log_p) / N)
+    loss = float(-np.sum(np.multiply(y, log_p, out=np.zeros_like(y), where=y != 0)) / N)
     dlogits = (np.exp(log_p) - y) / N
     return loss, dlogits
 
@@ -162,7 +179,7 @@ def _probability_rows(p, fn):
 
 
 def _int_labels(y, K, fn):
-    y = np.asarray(y)
+    y = _asarray(y, "labels", fn)
     if y.ndim != 1:
         raise ValueError(f"{fn}: integer labels must be 1-D (N,), got shape {y.shape}")
     if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
@@ -177,10 +194,17 @@ def _int_labels(y, K, fn):
     return y.astype(np.int64)
 
 
+def _asarray(y, name, fn):
+    try:
+        return np.asarray(y)
+    except ValueError as exc:  # ragged nested lists
+        raise TypeError(f"{fn}: {name} is not a rectangular array ({exc})") from None
+
+
 def _labels_as_rows(y, shape, fn):
     """Labels as (N, K) rows: integer labels become one-hot, one-hot/soft rows are checked."""
     N, K = shape
-    y_arr = np.asarray(y)
+    y_arr = _asarray(y, "y", fn)
     if y_arr.ndim == 1:
         if y_arr.shape[0] != N:
             raise ValueError(f"{fn}: {N} predictions but {y_arr.shape[0]} labels")

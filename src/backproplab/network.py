@@ -193,6 +193,7 @@ def mlp_forward(params, x, activation="relu", skip=False):
                 "connection needs equal widths; use equal hidden sizes or skip=False"
             )
         forward, _ = ACTIVATION_LAYERS[name]
+        z.setflags(write=False)  # kept for diagnostics; nothing may change it afterwards
         out, act_cache = forward(z)
         caches.append(LayerCache(dense_cache, name, act_cache, z, residual))
         a = out + a if residual else out

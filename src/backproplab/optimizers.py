@@ -23,6 +23,10 @@ rule                   update
 
 ``w`` may have any shape, a 0-d scalar included; ``dw`` and the state arrays must have the same
 shape. ``w`` and ``dw`` must be finite (a NaN or infinite gradient has no meaningful step).
+State arrays may hold ``inf`` (an overflowed cache) but not NaN, and the squared-gradient
+averages (``cache`` of AdaGrad and RMSprop, Adam's ``v``) must be :math:`\ge 0`: a negative
+entry, usually the momentum velocity passed in the wrong place, raises ``ValueError`` instead
+of a silent NaN step. Momentum's ``v`` and Adam's ``m`` may have any sign.
 If a step overflows float64 (a learning rate far too large), the result holds ``inf`` or
 ``nan`` and no warning is emitted: callers such as ``surfaces.descend`` and
 ``training.train`` treat a non-finite iterate as divergence.
@@ -175,7 +179,9 @@ def adagrad_update(w, dw, cache, lr, eps=1e-10):
     w : array_like, any shape
     dw : array_like, shape of ``w``
     cache : array_like, shape of ``w``
-        Sum of squared past gradients :math:`c \ge 0` (zeros before the first step).
+        Sum of squared past gradients :math:`c \ge 0` (zeros before the first step). A
+        negative entry raises ``ValueError``: it is never a valid cache (often it is the
+        momentum velocity passed by mistake).
     lr : float
         Learning rate :math:`\eta > 0`.
     eps : float
@@ -187,7 +193,7 @@ def adagrad_update(w, dw, cache, lr, eps=1e-10):
     """
     fn = "adagrad_update"
     w, dw = _weights(w, dw, fn)
-    cache = _state(cache, "cache", w, fn)
+    cache = _state(cache, "cache", w, fn, squares="a running sum")
     lr = _lr(lr, fn)
     eps = _eps(eps, fn)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -208,7 +214,8 @@ def rmsprop_update(w, dw, cache, lr, rho=0.9, eps=1e-8):
     w : array_like, any shape
     dw : array_like, shape of ``w``
     cache : array_like, shape of ``w``
-        Running average of squared gradients (zeros before the first step).
+        Running average of squared gradients :math:`c \ge 0` (zeros before the first step);
+        a negative entry raises ``ValueError``.
     lr : float
         Learning rate :math:`\eta > 0`.
     rho : float
@@ -222,7 +229,7 @@ def rmsprop_update(w, dw, cache, lr, rho=0.9, eps=1e-8):
     """
     fn = "rmsprop_update"
     w, dw = _weights(w, dw, fn)
-    cache = _state(cache, "cache", w, fn)
+    cache = _state(cache, "cache", w, fn, squares="a running average")
     lr = _lr(lr, fn)
     rho = _decay(rho, "rho", fn)
     eps = _eps(eps, fn)
@@ -254,6 +261,8 @@ def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     dw : array_like, shape of ``w``
     m, v : array_like, shape of ``w``
         First and second moment estimates from the previous step (zeros before the first).
+        ``m`` may have any sign; ``v`` averages squared gradients, so a negative entry raises
+        ``ValueError``.
     t : int
         This step's 1-based count: ``t = 1`` on the first update. ``t = 0`` is the classic
         off-by-one and is rejected (it would divide by :math:`1 - \beta^0 = 0`).
@@ -271,7 +280,7 @@ def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     fn = "adam_update"
     w, dw = _weights(w, dw, fn)
     m = _state(m, "m", w, fn)
-    v = _state(v, "v", w, fn)
+    v = _state(v, "v", w, fn, squares="a running average")
     t = as_int(t, "t", fn)
     if t < 1:
         hint = (
@@ -444,10 +453,21 @@ def _weights(w, dw, fn: str):
     return w, dw
 
 
-def _state(s, name: str, w: np.ndarray, fn: str) -> np.ndarray:
+def _state(s, name: str, w: np.ndarray, fn: str, *, squares: str | None = None) -> np.ndarray:
     # inf is a legitimate overflowed cache (the step is then 0), so only NaN is rejected.
     s = as_float_array(s, name, fn)
     same_shape(w, s, ("w", name), fn)
+    if squares is not None:
+        # A negative entry can only be the wrong array (most often the momentum velocity);
+        # its square root would be a NaN step that the rule's errstate(invalid="ignore") hides.
+        negative = s < 0
+        if negative.any():
+            where = tuple(int(i) for i in np.argwhere(negative)[0])
+            raise ValueError(
+                f"{fn}: {name} is {squares} of squared gradients and must be >= 0, got "
+                f"{float(s[where])} at index {where}; did you pass the momentum velocity"
+                + (" or swap m and v?" if name == "v" else "?")
+            )
     return s
 
 

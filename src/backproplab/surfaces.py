@@ -22,9 +22,12 @@ Every surface here has its minimum value at 0, so ``value`` is also the gap to t
   origin (value 1, zero gradient) between two minima at :math:`(0, \pm\sqrt 2)`. The quartic
   term keeps it bounded below, so paths that escape the saddle settle instead of running off.
 - ``"one_weight"`` (``dim`` = 1): the one-weight perceptron error of SYLLABUS ch. 3, input
-  :math:`x = 0.3`, target :math:`y = 0.8`, :math:`E(w) = |0.3 w - 0.8|`; minimum at
-  :math:`w = 8/3`. Its gradient is the subgradient :math:`0.3\,\mathrm{sign}(0.3 w - 0.8)`
-  (0 exactly at the kink), so a fixed learning rate always steps by the same amount.
+  :math:`x = 0.3`, target :math:`y = 0.8`, :math:`E(w) = |0.3 w - 0.8| = 0.3\,|w - 8/3|`;
+  minimum at :math:`w^* = 8/3`. Its gradient is the subgradient
+  :math:`0.3\,\mathrm{sign}(w - w^*)`, so a fixed learning rate always steps by the same
+  amount. The code uses the second form with ``w_star = 0.8 / 0.3``, the same float as
+  ``minima[0]``, so value and gradient are exactly 0 at the stored minimum (the first form
+  rounds to a gradient of -0.3 there and SGD would walk away from the minimum).
 
 ``descend`` runs any optimizer with ``init`` / ``update`` (see ``backproplab.optimizers``)
 from a start point and returns the whole path, which is what the chapter 4 widgets draw.
@@ -194,14 +197,18 @@ def _saddle_grad(w):
 
 # SYLLABUS ch. 3: one input x = 0.3, target y = 0.8, prediction w * x.
 _X1, _Y1 = 0.3, 0.8
+# Both formulas measure the distance to this float, which is also the stored minimum, so value
+# and gradient are exactly 0 there. In the form |0.3 w - 0.8|, 0.3 * (0.8 / 0.3) - 0.8 rounds
+# to -1.1e-16 and the subgradient at the minimum would be -0.3.
+_W_STAR = _Y1 / _X1
 
 
 def _one_weight_value(w):
-    return np.abs(w[..., 0] * _X1 - _Y1)
+    return _X1 * np.abs(w[..., 0] - _W_STAR)
 
 
 def _one_weight_grad(w):
-    return np.sign(w * _X1 - _Y1) * _X1
+    return _X1 * np.sign(w - _W_STAR)
 
 
 SURFACES: Mapping[str, Surface] = MappingProxyType(
@@ -277,7 +284,7 @@ SURFACES: Mapping[str, Surface] = MappingProxyType(
                 1,
                 (-2.0, 6.0),
                 (0.0, 1.5),
-                [[8.0 / 3.0]],
+                [[_W_STAR]],
                 [0.0],
             ),
         )
@@ -287,7 +294,28 @@ SURFACES: Mapping[str, Surface] = MappingProxyType(
 
 
 def get_surface(name):
-    """Return the surface called ``name`` (a ``Surface`` is passed through unchanged)."""
+    """Look up a surface by name.
+
+    Parameters
+    ----------
+    name : str or Surface
+        A key of ``SURFACES`` (``"bowl"``, ``"rosenbrock"``, ``"beale"``, ``"himmelblau"``,
+        ``"saddle"``, ``"one_weight"``); a ``Surface`` is passed through unchanged, so
+        callers can accept either.
+
+    Returns
+    -------
+    surface : Surface
+        Its ``value`` and ``grad`` take points of shape (..., dim) and return shapes (...)
+        and (..., dim).
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the valid ones).
+    TypeError
+        ``name`` is neither a string nor a ``Surface``.
+    """
     if isinstance(name, Surface):
         return name
     if not isinstance(name, str):
