@@ -31,6 +31,19 @@ def _each_index(x: np.ndarray):
     return np.ndindex(x.shape) if x.ndim else [()]
 
 
+def _both_sides(f, x: np.ndarray, i, h: float):
+    """``f(x + h e_i)`` and ``f(x - h e_i)``, restoring ``x[i]`` even if ``f`` raises."""
+    old = x[i]
+    try:
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+    finally:
+        x[i] = old
+    return plus, minus
+
+
 def numerical_gradient(f, x, h=1e-5):
     r"""Gradient of a scalar function by central differences.
 
@@ -54,14 +67,7 @@ def numerical_gradient(f, x, h=1e-5):
     h = as_scalar(h, "h", fn, positive=True)
     grad = np.zeros_like(x)
     for i in _each_index(x):
-        old = x[i]
-        try:
-            x[i] = old + h
-            f_plus = _scalar(f(x), fn)
-            x[i] = old - h
-            f_minus = _scalar(f(x), fn)
-        finally:
-            x[i] = old
+        f_plus, f_minus = _both_sides(lambda t: _scalar(f(t), fn), x, i, h)
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 
@@ -94,14 +100,8 @@ def numerical_vjp(f, x, dout, h=1e-5):
     h = as_scalar(h, "h", fn, positive=True)
     grad = np.zeros_like(x)
     for i in _each_index(x):
-        old = x[i]
-        try:
-            x[i] = old + h
-            out_plus = np.array(f(x), dtype=np.float64)  # copy: f may return a view of x
-            x[i] = old - h
-            out_minus = np.array(f(x), dtype=np.float64)
-        finally:
-            x[i] = old
+        # a copy, because f may return a view of x
+        out_plus, out_minus = _both_sides(lambda t: np.array(f(t), dtype=np.float64), x, i, h)
         if out_plus.shape != dout.shape:
             raise ValueError(
                 f"{fn}: f(x) has shape {out_plus.shape} but dout has shape {dout.shape}"
