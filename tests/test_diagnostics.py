@@ -247,3 +247,11 @@ def test_update_ratio_scaling(seed, c, a):
     w, u = g.normal(size=(3, 2)), g.normal(size=(3, 2))
     assert update_ratio(w, c * w) == pytest.approx(abs(c), rel=1e-12)
     assert update_ratio(a * w, a * u) == pytest.approx(update_ratio(w, u), rel=1e-12)
+
+
+def test_update_ratio_with_entries_near_the_float64_limit():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # both norms overflow float64 (sqrt(2) * 1e308 each), but their ratio is 1/2
+        r = update_ratio(np.full(2, 1.6e308), np.full(2, 0.8e308))
+    assert r == pytest.approx(0.5)

@@ -159,7 +159,8 @@ def update_ratio(w, update):
     update = as_float_array(update, "update", fn, finite=True)
     same_shape(w, update, ("w", "update"), fn)
     non_empty(w, "w", fn)
-    w_norm = _norm(w)
-    if w_norm == 0.0:
+    if not np.any(w):
         raise ValueError(f"{fn}: w is all zeros, so the ratio ||update|| / ||w|| is undefined")
-    return _norm(update) / w_norm
+    # one common scale for both norms, so entries near 1e308 cannot make it inf / inf = nan
+    scale = max(float(np.max(np.abs(w))), float(np.max(np.abs(update))))
+    return _norm(update / scale) / _norm(w / scale)
