@@ -23,6 +23,16 @@ from collections import namedtuple
 import numpy as np
 
 
+def as_array(x, name: str, fn: str) -> np.ndarray:
+    """``np.asarray(x)``, turning NumPy's error for ragged nested lists into a clear one."""
+    if isinstance(x, np.ndarray):
+        return x
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{fn}: {name} is not a rectangular array ({exc})") from None
+
+
 def as_float_array(x, name: str, fn: str, *, ndim: int | None = None, finite: bool = False):
     """Return ``x`` as a float64 ndarray, or raise a clear error.
 
@@ -37,13 +47,7 @@ def as_float_array(x, name: str, fn: str, *, ndim: int | None = None, finite: bo
     finite : bool
         Also reject ``inf`` (NaN is always rejected).
     """
-    if isinstance(x, np.ndarray):
-        arr = x
-    else:
-        try:
-            arr = np.asarray(x)
-        except (ValueError, TypeError) as exc:  # ragged nested lists
-            raise TypeError(f"{fn}: {name} is not a rectangular numeric array ({exc})") from None
+    arr = as_array(x, name, fn)
     kind = arr.dtype.kind
     if kind not in "biuf":
         raise TypeError(

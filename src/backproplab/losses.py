@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_int, non_empty, same_shape
+from backproplab._validate import as_array, as_float_array, as_int, non_empty, same_shape
 
 PROB_EPS = 1e-12
 """Clipping bound for probabilities inside logarithms."""
@@ -179,7 +179,7 @@ def _probability_rows(p, fn):
 
 
 def _int_labels(y, K, fn):
-    y = _asarray(y, "labels", fn)
+    y = as_array(y, "labels", fn)
     if y.ndim != 1:
         raise ValueError(f"{fn}: integer labels must be 1-D (N,), got shape {y.shape}")
     if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
@@ -194,17 +194,10 @@ def _int_labels(y, K, fn):
     return y.astype(np.int64)
 
 
-def _asarray(y, name, fn):
-    try:
-        return np.asarray(y)
-    except ValueError as exc:  # ragged nested lists
-        raise TypeError(f"{fn}: {name} is not a rectangular array ({exc})") from None
-
-
 def _labels_as_rows(y, shape, fn):
     """Labels as (N, K) rows: integer labels become one-hot, one-hot/soft rows are checked."""
     N, K = shape
-    y_arr = _asarray(y, "y", fn)
+    y_arr = as_array(y, "y", fn)
     if y_arr.ndim == 1:
         if y_arr.shape[0] != N:
             raise ValueError(f"{fn}: {N} predictions but {y_arr.shape[0]} labels")
