@@ -1,0 +1,97 @@
+"""Animations that play in a static web page, with no kernel and no network.
+
+Matplotlib's ``to_jshtml`` embeds every frame as a PNG with a small JavaScript player, which is
+what a reader of the built book needs. Two things in its output do not suit an offline,
+reproducible book, and :func:`to_html` mends both:
+
+- the player's buttons use Font Awesome icons loaded from a CDN; offline that link fails (a
+  console error) and the buttons are blank, so the icons are replaced by plain Unicode glyphs;
+- every call draws a random element id, so the page would change on every build; the id is
+  replaced by a hash of the frames, which also keeps two animations on one page apart.
+
+This module draws nothing itself and is never imported by the maths modules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+import matplotlib.pyplot as plt
+
+MAX_BYTES = 2_000_000
+"""Largest animation :func:`to_html` accepts: a page should stay light on a slow connection."""
+
+_FONT_AWESOME_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*", re.IGNORECASE)
+_ICON = re.compile(r'<i class="fa (fa-[a-z-]+)( fa-flip-horizontal)?"></i>')
+_GLYPHS = {
+    "fa-minus": "\u2212",
+    "fa-plus": "+",
+    "fa-fast-backward": "\u23ee",
+    "fa-step-backward": "\u23f4\u2502",
+    "fa-play": "\u25b6",
+    "fa-pause": "\u23f8",
+    "fa-step-forward": "\u2502\u23f5",
+    "fa-fast-forward": "\u23ed",
+}
+# to_jshtml suffixes every element id with one random uuid hex, first seen on the <img>.
+_PLAYER_ID = re.compile(r"_anim_img([0-9a-f]{32})")
+
+
+def _glyph(match):
+    name, flipped = match.group(1), match.group(2)
+    if name not in _GLYPHS:
+        raise ValueError(f"to_html: no glyph for the player icon {name!r}")
+    return "\u25c0" if (name == "fa-play" and flipped) else _GLYPHS[name]
+
+
+def to_html(anim, alt, *, default_mode="loop", max_bytes=MAX_BYTES):
+    """Render a matplotlib animation as self-contained HTML for a static page.
+
+    The figure is closed afterwards, so a notebook cell shows the animation only, not also
+    its last frame as a still image.
+
+    Parameters
+    ----------
+    anim : matplotlib.animation.Animation
+        The animation to render (usually a ``FuncAnimation``).
+    alt : str
+        What the animation shows, for readers who cannot see it (``aria-label``).
+    default_mode : {"loop", "once", "reflect"}
+        What the player does when it reaches the last frame.
+    max_bytes : int
+        Refuse an animation larger than this (default 2 MB): lower the dpi or the frame count.
+
+    Returns
+    -------
+    str
+        HTML: a ``<figure class="bpl-animation">`` holding matplotlib's player; display it
+        with ``IPython.display.HTML``.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("to_html: give alt text that says what the animation shows")
+    if default_mode not in ("loop", "once", "reflect"):
+        raise ValueError(
+            f"to_html: default_mode must be 'loop', 'once' or 'reflect', got {default_mode!r}"
+        )
+    try:
+        player = anim.to_jshtml(default_mode=default_mode)
+    finally:
+        plt.close(anim._fig)
+    player = _FONT_AWESOME_LINK.sub("", player)
+    player = _ICON.sub(_glyph, player)
+    uuid = _PLAYER_ID.search(player).group(1)
+    digest = hashlib.sha256(player.replace(uuid, "").encode()).hexdigest()[:32]
+    player = player.replace(uuid, digest)
+    page = (
+        f'<figure class="bpl-animation" role="group" aria-label="{html.escape(alt)}">\n'
+        f"{player}\n</figure>"
+    )
+    size = len(page.encode())
+    if size > max_bytes:
+        raise ValueError(
+            f"to_html: the animation is {size / 1e6:.2f} MB, over the {max_bytes / 1e6:.2f} MB "
+            "limit; use fewer frames or a lower dpi"
+        )
+    return page
