@@ -115,16 +115,13 @@ def failure(name, fn, **kwargs):
 
 
 def test_a_correct_function_passes_and_reports_its_cases(capsys):
-    report = check("core_test.logistic", lambda z: 1 / (1 + np.exp(-z)))
-    assert report.cases == 3
-    assert "\u2713 logistic: 3 cases pass" in capsys.readouterr().out
+    assert check("core_test.logistic", lambda z: 1 / (1 + np.exp(-z))) is None
+    assert capsys.readouterr().out == "\u2713 logistic: 3 cases pass\n"
 
 
-def test_hidden_runs_more_cases():
-    def student(z):
-        return 1 / (1 + np.exp(-z))
-
-    assert check("core_test.logistic", student, hidden=True).cases == 5
+def test_hidden_runs_more_cases(capsys):
+    check("core_test.logistic", lambda z: 1 / (1 + np.exp(-z)), hidden=True)
+    assert capsys.readouterr().out == "\u2713 logistic: 5 cases pass (hidden tests included)\n"
 
 
 def test_a_check_failure_is_an_assertion_error_for_nbgrader():

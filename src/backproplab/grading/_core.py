@@ -100,15 +100,6 @@ class Case:
 
 
 @dataclass(frozen=True)
-class CheckReport:
-    """What a passing check ran: the check's name and the number of cases."""
-
-    name: str
-    cases: int
-    hidden: bool
-
-
-@dataclass(frozen=True)
 class _Spec:
     name: str
     reference: Callable | None
@@ -213,8 +204,9 @@ def check(name, fn, *, hidden=False):
 
     Returns
     -------
-    CheckReport
-        On success; a one-line summary is printed too.
+    None
+        On success a one-line summary is printed. Nothing is returned, so a test cell shows
+        only that line.
     """
     spec = _spec(name)
     function = name.split(".")[1]
@@ -241,7 +233,6 @@ def check(name, fn, *, hidden=False):
         raise CheckFailed(message) from None
     cases = "1 check" if spec.custom is not None else f"{count} cases"
     print(f"\u2713 {function}: {cases} pass" + (" (hidden tests included)" if hidden else ""))
-    return CheckReport(name, count, hidden)
 
 
 def _run_cases(spec, fn, rng, hidden):
