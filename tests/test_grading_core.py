@@ -383,8 +383,9 @@ def test_calling_the_students_own_helpers_is_fine():
 # --- custom checks, names, the table ---
 
 
-def test_a_custom_check_uses_the_same_helpers():
+def test_a_custom_check_uses_the_same_helpers(capsys):
     check("core_test.noise", lambda n, rng: 2.0 * rng.normal(size=n))
+    assert capsys.readouterr().out == "\u2713 noise: 1 case passes\n"
     message = failure("core_test.noise", lambda n, rng: rng.normal(size=n))
     assert "the standard deviation" in message
 

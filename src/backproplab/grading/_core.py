@@ -52,6 +52,8 @@ _SHOWN_ENTRIES = 12  # inputs up to this size are printed in a failure message
 
 # The name of the graded function being checked, for messages from helpers deep inside.
 _FUNCTION = contextvars.ContextVar("graded_function", default="your function")
+# How many times the current check has called the student's function (its number of cases).
+_CALLS = contextvars.ContextVar("student_calls", default=None)
 
 
 class CheckFailed(AssertionError):
@@ -211,6 +213,8 @@ def check(name, fn, *, hidden=False):
     spec = _spec(name)
     function = name.split(".")[1]
     token = _FUNCTION.set(function)
+    calls = [0]
+    calls_token = _CALLS.set(calls)
     try:
         if not callable(fn):
             fail(f"{function} should be a function, but it is {_describe(fn)}.")
@@ -219,9 +223,8 @@ def check(name, fn, *, hidden=False):
         try:
             if spec.custom is not None:
                 spec.custom(fn, rng, hidden)
-                count = 1
             else:
-                count = _run_cases(spec, fn, rng, hidden)
+                _run_cases(spec, fn, rng, hidden)
         except CheckFailed as failure:
             # Re-raised here so the student's traceback ends at this line, not deep inside.
             message = str(failure)
@@ -229,14 +232,14 @@ def check(name, fn, *, hidden=False):
             message = None
     finally:
         _FUNCTION.reset(token)
+        _CALLS.reset(calls_token)
     if message is not None:
         raise CheckFailed(message) from None
-    cases = "1 check" if spec.custom is not None else f"{count} cases"
-    print(f"\u2713 {function}: {cases} pass" + (" (hidden tests included)" if hidden else ""))
+    cases = "1 case passes" if calls[0] == 1 else f"{calls[0]} cases pass"
+    print(f"\u2713 {function}: {cases}" + (" (hidden tests included)" if hidden else ""))
 
 
 def _run_cases(spec, fn, rng, hidden):
-    count = 0
     for case in spec.cases(rng, hidden):
         expected = spec.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
         got = call_student(fn, *case.args, case=case.label, **case.kwargs)
@@ -257,8 +260,6 @@ def _run_cases(spec, fn, rng, hidden):
                 mistakes=pairs,
                 inputs=_named_inputs(spec.reference, case),
             )
-        count += 1
-    return count
 
 
 def _unpack_reference(expected, outputs):
@@ -415,6 +416,9 @@ def call_student(fn, *args, case, **kwargs):
         If the function is not implemented, raises, uses ``backproplab``, or changes an input.
     """
     function = _FUNCTION.get()
+    counter = _CALLS.get()
+    if counter is not None:
+        counter[0] += 1
     passed_args, passed_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     calls = set()
     try:
