@@ -232,3 +232,9 @@ def test_flatten_round_trip(rng):
         ValueError, match=r"dout has shape \(2, 59\) but the forward output had shape \(2, 60\)"
     ):
         layers.flatten_backward(np.zeros((2, 59)), cache)
+
+
+def test_flatten_an_empty_batch_keeps_the_width():
+    out, cache = layers.flatten_forward(np.zeros((0, 3, 4, 5)))
+    assert out.shape == (0, 60)
+    assert layers.flatten_backward(np.zeros((0, 60)), cache).shape == (0, 3, 4, 5)

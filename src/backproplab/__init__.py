@@ -24,5 +24,6 @@ MATHS_MODULES = (
     "surfaces",
     "diagnostics",
     "datasets",
+    "cnn",
 )
 """Modules that must never import plotting or widget libraries (a test enforces it)."""

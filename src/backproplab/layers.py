@@ -286,7 +286,8 @@ def flatten_forward(x):
     x = as_float_array(x, "x", "flatten_forward", finite=True)
     if x.ndim < 1:
         raise ValueError(f"flatten_forward: x needs a batch axis first, got shape {x.shape}")
-    return x.reshape(x.shape[0], -1).copy(), FlattenCache(x.shape)
+    # An explicit width: with N = 0, reshape(0, -1) cannot infer it.
+    return x.reshape(x.shape[0], int(np.prod(x.shape[1:]))).copy(), FlattenCache(x.shape)
 
 
 def flatten_backward(dout, cache):
