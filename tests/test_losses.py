@@ -226,3 +226,8 @@ def test_bce_gradient_stays_finite_below_the_clip():
     # documented: the analytic derivative evaluated at the clipped p
     g = losses.binary_cross_entropy_grad(np.array([5e-13]), np.array([1.0]))
     np.testing.assert_allclose(g, [-1.0 / losses.PROB_EPS], rtol=1e-9)
+
+
+def test_cross_entropy_of_a_perfect_prediction_is_positive_zero():
+    loss = losses.cross_entropy(np.array([[0.0, 1.0, 0.0]]), np.array([1]))
+    assert loss == 0.0 and np.copysign(1.0, loss) == 1.0

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backproplab import training
+from backproplab.network import init_mlp, mlp_loss_and_grads
 from backproplab.optimizers import adam_update, make_optimizer
 from backproplab.training import iterate_minibatches, train
 
@@ -289,3 +290,14 @@ def test_accuracy_errors():
         training.accuracy(np.zeros((2, 3)), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="empty"):
         training.accuracy(np.zeros((0, 3)), np.zeros(0, dtype=int))
+
+
+def test_a_forward_pass_that_overflows_is_reported_as_divergence(rng):
+    # Finite weights so large that the hidden layer's output overflows to inf: the layers
+    # refuse it, and train must say "diverged" rather than pass on the layer's complaint.
+    X = rng.normal(size=(8, 3))
+    y = rng.integers(0, 2, size=8)
+    params = init_mlp([3, 4, 2], rng, scheme="normal", scale=1e200)
+    with pytest.raises(ValueError, match=r"forward pass overflowed.*training diverged"):
+        train(params, mlp_loss_and_grads, X, y, make_optimizer("sgd", lr=0.1), 1, None, rng)
+

@@ -103,7 +103,8 @@ def cross_entropy(p, y):
     fn = "cross_entropy"
     p = _probability_rows(p, fn)
     y = _labels_as_rows(y, p.shape, fn)
-    return float(-np.sum(y * np.log(np.clip(p, PROB_EPS, 1.0))) / p.shape[0])
+    # + 0.0 turns the -0.0 of a perfect prediction into 0.0 (it would print as "-0.00").
+    return float(-np.sum(y * np.log(np.clip(p, PROB_EPS, 1.0))) / p.shape[0]) + 0.0
 
 
 def softmax_cross_entropy(logits, y):

@@ -193,7 +193,15 @@ def _examples(X, y, fn: str):
 
 
 def _loss_and_grads(loss_and_grads, params, X_b, y_b, where: str):
-    out = loss_and_grads(dict(params), X_b, y_b)
+    # Weights that are finite but huge overflow in the forward pass; the layers then refuse
+    # the non-finite activations. That is divergence too, and is reported as such.
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = loss_and_grads(dict(params), X_b, y_b)
+    except ValueError as error:
+        if "non-finite" not in str(error):
+            raise
+        raise ValueError(_diverged(f"the forward pass overflowed ({error})", where)) from error
     if not isinstance(out, tuple) or len(out) != 2:
         raise TypeError(f"train: loss_and_grads must return (loss, grads) ({where})")
     loss, grads = out
