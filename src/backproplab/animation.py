@@ -7,7 +7,8 @@ reproducible book, and :func:`to_html` mends both:
 - the player's buttons use Font Awesome icons loaded from a CDN; offline that link fails (a
   console error) and the buttons are blank, so the icons are replaced by plain Unicode glyphs;
 - every call draws a random element id, so the page would change on every build; the id is
-  replaced by a hash of the frames, which also keeps two animations on one page apart.
+  replaced by a hash of the player and its alt text, which also keeps two animations on one
+  page apart.
 
 This module draws nothing itself and is never imported by the maths modules.
 """
@@ -25,15 +26,18 @@ MAX_BYTES = 2_000_000
 
 _FONT_AWESOME_LINK = re.compile(r"<link[^>]*font-awesome[^>]*>\s*", re.IGNORECASE)
 _ICON = re.compile(r'<i class="fa (fa-[a-z-]+)( fa-flip-horizontal)?"></i>')
+# Glyphs from blocks that common fonts (DejaVu Sans, Segoe UI Symbol, Apple Symbols) cover:
+# arrows, box drawing and geometric shapes. The media-control symbols (U+23E9..U+23FA) would
+# look better but show as empty boxes wherever no emoji font is installed.
 _GLYPHS = {
     "fa-minus": "\u2212",
     "fa-plus": "+",
-    "fa-fast-backward": "\u23ee",
-    "fa-step-backward": "\u23f4\u2502",
+    "fa-fast-backward": "\u21e4",
+    "fa-step-backward": "\u2502\u25c0",
     "fa-play": "\u25b6",
-    "fa-pause": "\u23f8",
-    "fa-step-forward": "\u2502\u23f5",
-    "fa-fast-forward": "\u23ed",
+    "fa-pause": "\u25ae\u25ae",
+    "fa-step-forward": "\u25b6\u2502",
+    "fa-fast-forward": "\u21e5",
 }
 # to_jshtml suffixes every element id with one random uuid hex, first seen on the <img>.
 _PLAYER_ID = re.compile(r"_anim_img([0-9a-f]{32})")
@@ -81,13 +85,20 @@ def to_html(anim, alt, *, default_mode="loop", max_bytes=MAX_BYTES):
         plt.close(anim._fig)
     player = _FONT_AWESOME_LINK.sub("", player)
     player = _ICON.sub(_glyph, player)
-    uuid = _PLAYER_ID.search(player).group(1)
-    digest = hashlib.sha256(player.replace(uuid, "").encode()).hexdigest()[:32]
+    found = _PLAYER_ID.search(player)
+    if found is None:
+        raise ValueError(
+            "to_html: matplotlib's player has no _anim_img id; was its template changed?"
+        )
+    uuid = found.group(1)
+    alt = html.escape(alt.strip())
+    digest = hashlib.sha256((alt + player.replace(uuid, "")).encode()).hexdigest()[:32]
     player = player.replace(uuid, digest)
-    page = (
-        f'<figure class="bpl-animation" role="group" aria-label="{html.escape(alt)}">\n'
-        f"{player}\n</figure>"
+    # The frame itself carries the description too, for readers who land on the image.
+    player = player.replace(
+        f'<img id="_anim_img{digest}"', f'<img id="_anim_img{digest}" alt="{alt}"'
     )
+    page = f'<figure class="bpl-animation" role="group" aria-label="{alt}">\n{player}\n</figure>'
     size = len(page.encode())
     if size > max_bytes:
         raise ValueError(
