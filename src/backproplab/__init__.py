@@ -25,5 +25,6 @@ MATHS_MODULES = (
     "diagnostics",
     "datasets",
     "cnn",
+    "chain1d",
 )
 """Modules that must never import plotting or widget libraries (a test enforces it)."""
