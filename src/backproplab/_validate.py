@@ -18,6 +18,7 @@ Policy (recorded in docs/decisions.md):
 from __future__ import annotations
 
 import numbers
+import re
 from collections import namedtuple
 
 import numpy as np
@@ -96,6 +97,38 @@ def as_int(value, name: str, fn: str, *, low: int | None = None):
     if low is not None and value < low:
         raise ValueError(f"{fn}: {name} must be >= {low}, got {value}")
     return value
+
+
+_LAYER_KEY = re.compile(r"([Wb])([1-9][0-9]*)")
+
+
+def layer_count(params, name: str, fn: str) -> int:
+    """Number of layers L in a dict keyed ``W1, b1, ..., WL, bL`` (no gap, both per layer)."""
+    if not isinstance(params, dict):
+        raise TypeError(
+            f"{fn}: {name} must be a dict like {{'W1': ..., 'b1': ...}}, "
+            f"got {type(params).__name__}"
+        )
+    if not params:
+        raise ValueError(f"{fn}: {name} is empty; expected keys 'W1', 'b1', ...")
+    found: dict[int, set[str]] = {}
+    for key in params:
+        match = _LAYER_KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            raise ValueError(
+                f"{fn}: unexpected key {key!r} in {name}: keys are 'W<l>' and 'b<l>' for "
+                "layers l = 1, 2, ..."
+            )
+        found.setdefault(int(match.group(2)), set()).add(match.group(1))
+    L = max(found)
+    for layer in range(1, L + 1):
+        for kind in ("W", "b"):
+            if kind not in found.get(layer, ()):
+                raise ValueError(
+                    f"{fn}: {name} has no {kind}{layer}: layers 1..{L} each need W and b "
+                    f"(keys: {list(params)})"
+                )
+    return L
 
 
 def same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], fn: str) -> None:

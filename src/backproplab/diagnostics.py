@@ -13,13 +13,9 @@ that huge exploding gradients give a finite norm or ``inf``, never an overflow w
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from backproplab._validate import as_float_array, non_empty, same_shape
-
-_PARAM_KEY = re.compile(r"([Wb])([1-9][0-9]*)")
+from backproplab._validate import as_float_array, layer_count, non_empty, same_shape
 
 
 def _norm(a: np.ndarray) -> float:
@@ -63,35 +59,15 @@ def gradient_norms(grads):
         range.
     """
     fn = "gradient_norms"
-    if not isinstance(grads, dict):
-        raise TypeError(
-            f"{fn}: grads must be a dict like {{'W1': dW1, 'b1': db1, ...}}, "
-            f"got {type(grads).__name__}"
-        )
-    if not grads:
-        raise ValueError(f"{fn}: grads is empty; expected keys 'W1', 'b1', ...")
-    layers: dict[int, dict[str, float]] = {}
-    for key, value in grads.items():
-        match = _PARAM_KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
-            raise ValueError(
-                f"{fn}: key {key!r} is not a parameter name of the form 'W<l>' or 'b<l>' "
-                "with layer l >= 1"
-            )
-        kind, layer = match.group(1), int(match.group(2))
-        layers.setdefault(layer, {})[kind] = _norm(as_float_array(value, f"grads[{key!r}]", fn))
-    n_layers = max(layers)
+    n_layers = layer_count(grads, "grads", fn)
     norms = np.empty(n_layers)
     for layer in range(1, n_layers + 1):
-        found = layers.get(layer, {})
-        for kind in ("W", "b"):
-            if kind not in found:
-                raise ValueError(
-                    f"{fn}: missing {kind}{layer}: layers 1..{n_layers} each need W and b"
-                )
+        parts = [
+            _norm(as_float_array(grads[f"{k}{layer}"], f"grads['{k}{layer}']", fn)) for k in "Wb"
+        ]
         # The norm of the two part-norms is the norm of all entries; _norm rescales, where
         # np.hypot warns when the result overflows.
-        norms[layer - 1] = _norm(np.array([found["W"], found["b"]]))
+        norms[layer - 1] = _norm(np.array(parts))
     return norms
 
 

@@ -11,13 +11,12 @@ is linear and returns the logits (pair it with ``losses.softmax_cross_entropy``)
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_int, as_scalar, check_rng
+from backproplab._validate import as_float_array, as_int, as_scalar, check_rng, layer_count
 from backproplab.layers import ACTIVATION_LAYERS, dense_backward, dense_forward
 from backproplab.losses import softmax_cross_entropy
 
@@ -128,22 +127,7 @@ class LayerCache(NamedTuple):
 
 def num_layers(params, fn="num_layers"):
     """Number of dense layers L in ``params``, checking the ``W1, b1, ..., WL, bL`` keys."""
-    if not isinstance(params, dict):
-        raise TypeError(f"{fn}: params must be a dict like {{'W1': ..., 'b1': ...}}")
-    found = {}
-    for key in params:
-        m = re.fullmatch(r"([Wb])([1-9][0-9]*)", key)
-        if m is None:
-            raise ValueError(f"{fn}: unexpected key {key!r} in params (expected W1, b1, W2, ...)")
-        found.setdefault(int(m.group(2)), set()).add(m.group(1))
-    L = len(found)
-    for l in range(1, L + 1):
-        missing = {"W", "b"} - found.get(l, set())
-        if missing:
-            raise ValueError(f"{fn}: params has no {sorted(missing)[0]}{l} (keys: {list(params)})")
-    if L == 0:
-        raise ValueError(f"{fn}: params is empty")
-    return L
+    return layer_count(params, "params", fn)
 
 
 def mlp_forward(params, x, activation="relu", skip=False):
