@@ -361,7 +361,7 @@ def test_split_bad_arguments(rng):
         train_test_split(X, y, 1.0, rng)
     with pytest.raises(ValueError, match="leaves an empty training set"):
         train_test_split(X[:2], y[:2], 0.6, rng)  # ceil(1.2) = 2 of 2
-    with pytest.raises(TypeError, match="train_test_split: y must hold integer labels"):
+    with pytest.raises(TypeError, match="train_test_split: y must hold integer class labels"):
         train_test_split(X, y.astype(float), 0.2, rng)
     with pytest.raises(ValueError, match="train_test_split: y must be 1-D"):
         train_test_split(X, y[:, None], 0.2, rng)
@@ -398,3 +398,9 @@ def test_split_is_a_partition(seed, n, f, stratify, k):
     if stratify:
         counts, test_counts = np.bincount(y, minlength=k), np.bincount(y_te, minlength=k)
         assert np.all(np.abs(test_counts - counts * n_test / n) < 1)
+
+
+def test_boolean_labels_are_refused_like_everywhere_else(rng):
+    X = rng.normal(size=(10, 2))
+    with pytest.raises(TypeError, match="train_test_split: y must hold integer class labels"):
+        train_test_split(X, np.arange(10) % 2 == 0, 0.2, rng)

@@ -169,7 +169,7 @@ def test_label_errors():
         ValueError, match=r"y has shape \(2, 2\) but the predictions have shape \(2, 3\)"
     ):
         losses.softmax_cross_entropy(np.zeros((2, 3)), np.eye(2))
-    with pytest.raises(TypeError, match="labels must be integers"):
+    with pytest.raises(TypeError, match="labels must hold integer class labels"):
         losses.softmax_cross_entropy(np.zeros((2, 3)), np.array([0.5, 1.0]))
     with pytest.raises(ValueError, match="sum to 1"):
         losses.softmax_cross_entropy(np.zeros((1, 3)), np.array([[1.0, 1.0, 0.0]]))
@@ -231,3 +231,9 @@ def test_bce_gradient_stays_finite_below_the_clip():
 def test_cross_entropy_of_a_perfect_prediction_is_positive_zero():
     loss = losses.cross_entropy(np.array([[0.0, 1.0, 0.0]]), np.array([1]))
     assert loss == 0.0 and np.copysign(1.0, loss) == 1.0
+
+
+def test_whole_number_float_labels_are_refused_not_guessed():
+    # One rule for class labels across the package (_validate.as_labels): integers only.
+    with pytest.raises(TypeError, match=r"cross_entropy: labels must hold integer class labels"):
+        losses.cross_entropy(np.full((2, 2), 0.5), np.array([0.0, 1.0]))

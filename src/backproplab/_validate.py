@@ -99,6 +99,19 @@ def as_int(value, name: str, fn: str, *, low: int | None = None):
     return value
 
 
+def as_labels(y, name: str, fn: str) -> np.ndarray:
+    """Class labels as a 1-D int64 array; floats and booleans are refused, not guessed at."""
+    y = as_array(y, name, fn)
+    if y.dtype.kind not in "iu":
+        raise TypeError(
+            f"{fn}: {name} must hold integer class labels, got dtype {y.dtype} "
+            "(convert with .astype(int))"
+        )
+    if y.ndim != 1:
+        raise ValueError(f"{fn}: {name} must be 1-D (N,), got shape {y.shape}")
+    return y.astype(np.int64)
+
+
 _LAYER_KEY = re.compile(r"([Wb])([1-9][0-9]*)")
 
 

@@ -15,7 +15,7 @@ import importlib.resources
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_int, as_scalar, check_rng
+from backproplab._validate import as_float_array, as_int, as_labels, as_scalar, check_rng
 
 _GATES = {
     "and": (0, 0, 0, 1),
@@ -332,11 +332,7 @@ def train_test_split(X, y, test_fraction, rng, stratify=True):
     X = as_float_array(X, "X", fn)
     if X.ndim == 0:
         raise ValueError(f"{fn}: X must have examples along its first axis, got a scalar")
-    y_arr = np.asarray(y)
-    if y_arr.dtype.kind not in "biu":
-        raise TypeError(f"{fn}: y must hold integer labels, got dtype {y_arr.dtype}")
-    if y_arr.ndim != 1:
-        raise ValueError(f"{fn}: y must be 1-D (N,), got shape {y_arr.shape}")
+    y_arr = as_labels(y, "y", fn)
     if y_arr.shape[0] != X.shape[0]:
         raise ValueError(f"{fn}: X has {X.shape[0]} examples but y has {y_arr.shape[0]}")
     f = as_scalar(test_fraction, "test_fraction", fn, positive=True)

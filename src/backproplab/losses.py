@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from backproplab._validate import as_array, as_float_array, as_int, non_empty, same_shape
+from backproplab._validate import (
+    as_array,
+    as_float_array,
+    as_int,
+    as_labels,
+    non_empty,
+    same_shape,
+)
 
 PROB_EPS = 1e-12
 """Clipping bound for probabilities inside logarithms."""
@@ -180,19 +187,13 @@ def _probability_rows(p, fn):
 
 
 def _int_labels(y, K, fn):
-    y = as_array(y, "labels", fn)
-    if y.ndim != 1:
-        raise ValueError(f"{fn}: integer labels must be 1-D (N,), got shape {y.shape}")
-    if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-        y = y.astype(np.int64)
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: labels must be integers, got dtype {y.dtype}")
+    y = as_labels(y, "labels", fn)
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(
             f"{fn}: labels must be in 0..{K - 1} for {K} classes, got values in "
             f"[{y.min()}, {y.max()}]"
         )
-    return y.astype(np.int64)
+    return y
 
 
 def _labels_as_rows(y, shape, fn):

@@ -21,6 +21,7 @@ import numpy as np
 from backproplab._validate import (
     as_float_array,
     as_int,
+    as_labels,
     check_optimizer,
     check_rng,
     non_empty,
@@ -257,12 +258,10 @@ def accuracy(scores, y):
     fn = "accuracy"
     scores = as_float_array(scores, "scores", fn, ndim=2)
     non_empty(scores, "scores", fn)
-    y = np.asarray(y)
+    y = as_labels(y, "y", fn)
     if y.shape != (scores.shape[0],):
         raise ValueError(
             f"{fn}: scores has shape {scores.shape} but y has shape {y.shape}; "
             f"expected integer labels of shape ({scores.shape[0]},)"
         )
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: y must hold integer class labels, got dtype {y.dtype}")
     return float(np.mean(np.argmax(scores, axis=1) == y))
