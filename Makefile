@@ -14,8 +14,17 @@ PACKAGE_STAMP := $(BUILD)/.package-stamp
 PACKAGE_FILES := $(shell find src/backproplab -path '*/__pycache__' -prune -o -print 2>/dev/null)
 BENCHES := $(wildcard tests/benchmarks/bench_*.py)
 
+# nbgrader creates the gradebook by running `alembic`, which must be on PATH.
+NBGRADER := PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/nbgrader
+# Every assignment with a source notebook solutions/<id>/<id>.ipynb.
+ASSIGNMENTS := $(sort $(patsubst solutions/%/,%,$(dir $(wildcard solutions/*/*.ipynb))))
+# Scratch release for `make autograde`, so that recording an assignment never touches exercises/.
+GRADEBOOK_RELEASE := $(BUILD)/nbgrader-release
+# Extra options for the nbgrader targets, e.g. NBGRADER_ARGS=--force to grade again.
+NBGRADER_ARGS ?=
+
 .DEFAULT_GOAL := help
-.PHONY: help book test bench lint lab clean
+.PHONY: help book test bench lint lab clean assignments autograde feedback grades mutation-report
 
 help:
 	@echo "Backprop Lab"
@@ -25,7 +34,13 @@ help:
 	@echo "               options for it go in LAB_ARGS, e.g. make lab LAB_ARGS=--no-browser"
 	@echo "  make lint    ruff check and ruff format --check on src/ and tests/"
 	@echo "  make bench   run every tests/benchmarks/bench_*.py script"
+	@echo "  make mutation-report  how many known-wrong functions each check catches"
 	@echo "  make clean   remove build output and caches (keeps .venv)"
+	@echo "Instructors (nbgrader; see README.md):"
+	@echo "  make assignments       regenerate exercises/ from solutions/ (all assignments)"
+	@echo "  make autograde A=<id>  autograde submitted/*/<id>/ into autograded/ and gradebook.db"
+	@echo "  make feedback A=<id>   write feedback/<student>/<id>/<id>.html"
+	@echo "  make grades            export every grade to grades.csv"
 	@echo "The first target you run creates .venv with $(PYTHON) and installs requirements.txt;"
 	@echo "later runs re-install only when requirements.txt, constraints.txt or pyproject.toml change."
 
@@ -71,6 +86,34 @@ lint: $(STAMP)
 LAB_ARGS ?=
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises $(LAB_ARGS)
+
+# Releases: exercises/<id>/ is nbgrader's output for solutions/<id>/, never edited by hand
+# (tests/test_exercises_release.py regenerates it and compares). Each release is also recorded
+# in gradebook.db, which nbgrader creates on first use and git ignores.
+assignments: $(STAMP)
+	@test -n "$(ASSIGNMENTS)" || { echo "no solutions/<id>/<id>.ipynb found" >&2; exit 1; }
+	@set -e; for id in $(ASSIGNMENTS); do \
+	  echo "== $$id"; \
+	  $(NBGRADER) generate_assignment $$id --force $(NBGRADER_ARGS); \
+	done
+
+# Grading needs the assignment's test cells in gradebook.db: recording them from solutions/
+# first (into a scratch release) makes a fresh clone work and grades with the current tests.
+autograde: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make autograde A=<assignment id>" >&2; exit 1; }
+	$(NBGRADER) generate_assignment $(A) --force --CourseDirectory.release_directory=$(GRADEBOOK_RELEASE)
+	$(NBGRADER) autograde $(A) $(NBGRADER_ARGS)
+
+feedback: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make feedback A=<assignment id>" >&2; exit 1; }
+	$(NBGRADER) generate_feedback $(A) $(NBGRADER_ARGS)
+
+grades: $(STAMP)
+	$(NBGRADER) export --to=grades.csv $(NBGRADER_ARGS)
+	@echo "wrote grades.csv"
+
+mutation-report: $(STAMP)
+	$(VPY) tests/grading_mutants/report.py
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis

@@ -14,3 +14,13 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.course_id = "backprop-lab"
+
+# The stub that replaces each solution region in the release. `raise NotImplementedError()`
+# is what backproplab.grading turns into "<function> is not implemented yet", so an untouched
+# release scores 0 with that message instead of crashing (nbgrader's default, made explicit).
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Autograding: a cell still running after this many seconds is interrupted and fails, so an
+# endless loop in one submission cannot stall the grading of the class. A correct notebook
+# runs in a few seconds in all (tests/benchmarks/bench_autograde.py).
+c.Execute.timeout = 60
