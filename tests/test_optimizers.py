@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from backproplab.optimizers import (
     OPTIMIZER_NAMES,
+    RuleError,
     adagrad_update,
     adam_update,
     make_optimizer,
@@ -424,3 +425,82 @@ def test_every_rule_steps_downhill_on_the_first_update(w, g):
         opt = make_optimizer(name, **({} if name == "adam" else {"lr": 1e-3}))
         w_new, _ = opt.update(w, g, opt.init(w))
         assert np.all((w_new - w) * g <= 0), name
+
+
+# --- a student's own rule through make_optimizer(..., rule=...) ------------------------------
+
+RULES = {
+    "sgd": sgd_update,
+    "momentum": momentum_update,
+    "nesterov": nesterov_update,
+    "adagrad": adagrad_update,
+    "rmsprop": rmsprop_update,
+    "adam": adam_update,
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZER_NAMES)
+def test_the_reference_rule_given_as_rule_gives_the_reference_path(name):
+    s = SURFACES["bowl"]
+    hparams = {"lr": 0.01}
+    mine = descend(s, make_optimizer(name, rule=RULES[name], **hparams), s.start, 30)
+    ref = descend(s, make_optimizer(name, **hparams), s.start, 30)
+    np.testing.assert_array_equal(mine, ref)
+
+
+def test_a_student_rule_is_called_like_the_reference():
+    calls = []
+
+    def sign_momentum(w, dw, v, lr, beta=0.9):
+        calls.append((w.copy(), dw.copy(), v.copy(), lr, beta))
+        v = beta * v + np.sign(dw)
+        return w - lr * v, v
+
+    opt = make_optimizer("momentum", rule=sign_momentum, lr=0.5, beta=0.5)
+    w, state = opt.update(np.array([1.0, 1.0]), np.array([3.0, -0.2]), opt.init(np.zeros(2)))
+    # v = 0.5 * 0 + sign(g) = (1, -1); w = 1 - 0.5 * v
+    np.testing.assert_array_equal(w, [0.5, 1.5])
+    np.testing.assert_array_equal(state["v"], [1.0, -1.0])
+    assert calls[0][3:] == (0.5, 0.5)
+    assert repr(opt) == "make_optimizer('momentum', rule=sign_momentum, lr=0.5, beta=0.5)"
+
+
+def test_a_rule_that_writes_into_its_arrays_cannot_touch_the_callers():
+    def in_place(w, dw, v, lr, beta=0.9):
+        w -= lr * dw
+        v += dw
+        return w, v
+
+    opt = make_optimizer("momentum", rule=in_place, lr=0.1)
+    w, g, state = np.ones(2), np.ones(2), {"v": np.zeros(2)}
+    opt.update(w, g, state)
+    np.testing.assert_array_equal(w, [1.0, 1.0])
+    np.testing.assert_array_equal(state["v"], [0.0, 0.0])
+
+
+def _raises(w, dw, lr):
+    raise NotImplementedError("not yet")
+
+
+@pytest.mark.parametrize(
+    ("name", "rule", "match"),
+    [
+        ("sgd", _raises, r"your sgd rule _raises raised NotImplementedError: not yet"),
+        ("momentum", lambda w, dw, v, lr, beta: w, r"must return a tuple \(w, v\).*ndarray"),
+        ("adam", lambda w, dw, m, v, t, **k: (w, m), r"must return a tuple \(w, m, v\).*length 2"),
+        ("rmsprop", lambda w, dw, c, lr, rho, eps: (w[:1], c), r"w of shape \(1,\).*\(2,\)"),
+        ("adagrad", lambda w, dw, c, lr, eps: (w, "x"), r"cache that is not an array of numbers"),
+        ("sgd", lambda w, dw, lr: None, r"w that is not an array of numbers|w of shape \(\)"),
+    ],
+)
+def test_a_broken_rule_raises_rule_error_naming_the_problem(name, rule, match):
+    opt = make_optimizer(name, rule=rule, **({} if name == "adam" else {"lr": 0.1}))
+    with pytest.raises(RuleError, match=match) as info:
+        opt.update(np.ones(2), np.ones(2), opt.init(np.ones(2)))
+    if rule is _raises:
+        assert isinstance(info.value.__cause__, NotImplementedError)
+
+
+def test_rule_must_be_callable():
+    with pytest.raises(TypeError, match="rule must be a function like sgd_update"):
+        make_optimizer("sgd", rule=1.0, lr=0.1)

@@ -332,3 +332,56 @@ def test_descend_bad_arguments():
         descend("bowl", "sgd", None, 5)
     with pytest.raises(ValueError, match="unknown surface"):
         descend("bol", sgd, None, 5)
+
+
+# --- the tiny network on the digits ----------------------------------------------------------
+
+
+def _tiny_net_loss_by_hand(w1, w2):
+    """Mean squared error of w2 * tanh(w1 * x) against +-1, one example at a time."""
+    from backproplab.datasets import load_digits
+
+    X, labels = load_digits(images=True)
+    xs, ys = [], []
+    for image, label in zip(X, labels, strict=True):
+        if label in (0, 1):
+            xs.append(float(np.mean(image[0, 2:6, 3:5])))
+            ys.append(1.0 if label == 1 else -1.0)
+    mean = sum(xs) / len(xs)
+    std = (sum((x - mean) ** 2 for x in xs) / len(xs)) ** 0.5
+    errors = [(w2 * np.tanh(w1 * (x - mean) / std) - y) ** 2 for x, y in zip(xs, ys, strict=True)]
+    assert len(errors) == 360
+    return sum(errors) / len(errors)
+
+
+def test_tiny_net_is_the_excess_loss_of_the_network():
+    s = SURFACES["tiny_net"]
+    floor = _tiny_net_loss_by_hand(*s.minima[0])
+    assert 0.07 < floor < 0.08
+    for w in ([0.5, -1.0], [-3.0, 2.0], [2.6, 1.0]):
+        np.testing.assert_allclose(s.value(w), _tiny_net_loss_by_hand(*w) - floor, atol=1e-12)
+
+
+def test_tiny_net_has_a_saddle_at_the_origin_and_mirror_minima():
+    s = SURFACES["tiny_net"]
+    # w1 = 0: the hidden unit outputs 0, y_hat = 0 and the loss is mean(y^2) = 1 for any w2.
+    floor = 1.0 - float(s.value([0.0, 0.0]))
+    np.testing.assert_allclose(s.value([[0.0, -2.0], [0.0, 3.0]]), [1.0 - floor] * 2)
+    np.testing.assert_array_equal(s.grad([0.0, 0.0]), [0.0, 0.0])
+    np.testing.assert_allclose(s.minima[1], -s.minima[0])
+    w = np.array([1.3, -0.7])
+    np.testing.assert_allclose(s.value(-w), s.value(w), rtol=1e-14)
+
+
+def test_tiny_net_grid_larger_than_one_block_matches_pointwise(rng):
+    s = SURFACES["tiny_net"]
+    grid = rng.uniform(-4, 4, size=(3000, 2))
+    some = [0, 2047, 2048, 2999]
+    np.testing.assert_allclose(s.value(grid)[some], [s.value(grid[i]) for i in some])
+    np.testing.assert_allclose(s.grad(grid)[some], [s.grad(grid[i]) for i in some])
+
+
+def test_tiny_net_descends_to_a_minimum():
+    s = SURFACES["tiny_net"]
+    path = descend(s, make_optimizer("adam", lr=0.05), None, 600)
+    assert min(np.linalg.norm(path[-1] - m) for m in s.minima) < 0.05

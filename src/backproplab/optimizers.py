@@ -49,6 +49,16 @@ included::
             return w - 0.01 * np.sign(dw), state
 
 The state is opaque to the callers: it is whatever ``init`` returns and ``update`` hands back.
+
+A student's own rule
+--------------------
+``make_optimizer(name, rule=my_rule, **hparams)`` runs ``my_rule`` in place of the reference
+``<name>_update``, called exactly as the reference is (same arguments, same order), inside the
+same ``init`` / ``update`` object. So a student's ``momentum_update(w, dw, v, lr, beta)``
+races the reference on a surface with ``make_optimizer("momentum", rule=momentum_update,
+lr=0.01)``. The rule gets copies of its arrays (writing into them cannot corrupt anything),
+and a rule that raises, or returns the wrong number or shape of arrays, raises ``RuleError``
+naming the rule and what went wrong, which a widget can show instead of crashing.
 """
 
 from __future__ import annotations
@@ -64,6 +74,7 @@ from backproplab._validate import as_float_array, as_int, as_scalar, same_shape
 __all__ = [
     "OPTIMIZER_NAMES",
     "Optimizer",
+    "RuleError",
     "adagrad_update",
     "adam_update",
     "make_optimizer",
@@ -302,6 +313,14 @@ def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         return _array(w - lr * m_hat / (np.sqrt(v_hat) + eps)), _array(m), _array(v)
 
 
+class RuleError(ValueError):
+    """A rule given to ``make_optimizer(..., rule=...)`` raised or returned the wrong thing.
+
+    The message names the rule and the problem; the original exception, if any, is chained as
+    ``__cause__``.
+    """
+
+
 class Optimizer(NamedTuple):
     """An update rule bound to its hyperparameters, as returned by ``make_optimizer``.
 
@@ -315,16 +334,21 @@ class Optimizer(NamedTuple):
         ``init(w) -> state``, the zero state for a parameter shaped like ``w``.
     update : callable
         ``update(w, dw, state) -> (w_new, state_new)``; pure, never mutates its inputs.
+    rule : callable or None
+        The user's rule given to ``make_optimizer(..., rule=...)``, None for the reference.
     """
 
     name: str
     hparams: Mapping[str, float]
     init: Callable[[Any], dict]
     update: Callable[[Any, Any, dict], tuple]
+    rule: Callable | None = None
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.hparams.items())
-        return f"make_optimizer({self.name!r}, {args})"
+        args = [f"{k}={v!r}" for k, v in self.hparams.items()]
+        if self.rule is not None:
+            args.insert(0, f"rule={getattr(self.rule, '__name__', repr(self.rule))}")
+        return f"make_optimizer({self.name!r}, {', '.join(args)})"
 
 
 class _Rule(NamedTuple):
@@ -352,7 +376,7 @@ OPTIMIZER_NAMES = tuple(_RULES)
 """Names accepted by ``make_optimizer``."""
 
 
-def make_optimizer(name, **hparams):
+def make_optimizer(name, rule=None, **hparams):
     r"""Bind an update rule and its hyperparameters into one ``init`` / ``update`` object.
 
     Parameters
@@ -360,6 +384,12 @@ def make_optimizer(name, **hparams):
     name : str
         ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``
         (case-insensitive).
+    rule : callable, optional
+        Your own version of the matching ``<name>_update`` with the same signature (for
+        example a student's ``momentum_update(w, dw, v, lr, beta=0.9) -> (w, v)``), used in
+        place of the reference rule. It is called with copies of the arrays, positional
+        arrays first (``w, dw``, the state arrays, then ``t`` for Adam) and the
+        hyperparameters as keywords, exactly like the reference.
     **hparams
         The keyword arguments of the matching ``*_update`` function other than the arrays and
         ``t``. ``lr`` is required for every rule except Adam (default ``1e-3``).
@@ -378,7 +408,11 @@ def make_optimizer(name, **hparams):
     ValueError
         Unknown name, or a hyperparameter out of range.
     TypeError
-        Unknown or missing hyperparameter.
+        Unknown or missing hyperparameter, or a ``rule`` that is not callable.
+    RuleError
+        From ``update``: ``rule`` raised (the exception is chained), did not return a tuple of
+        the reference's length (``w`` alone for SGD), or returned arrays whose shape is not
+        ``w``'s or values that are not numbers.
 
     Examples
     --------
@@ -396,14 +430,19 @@ def make_optimizer(name, **hparams):
         raise ValueError(
             f"{fn}: unknown optimizer {name!r}; valid names are {', '.join(OPTIMIZER_NAMES)}"
         )
-    rule = _RULES[key]
-    unknown = sorted(set(hparams) - set(rule.defaults))
+    if rule is not None and not callable(rule):
+        raise TypeError(
+            f"{fn}: rule must be a function like {key}_update, got {type(rule).__name__}"
+        )
+    spec = _RULES[key]
+    step = spec.step if rule is None else _checked_rule(rule, key, spec.state_keys)
+    unknown = sorted(set(hparams) - set(spec.defaults))
     if unknown:
         raise TypeError(
             f"{fn}: {key!r} got unknown hyperparameter(s) {', '.join(unknown)}; "
-            f"it accepts {', '.join(rule.defaults)}"
+            f"it accepts {', '.join(spec.defaults)}"
         )
-    bound = {**rule.defaults, **hparams}
+    bound = {**spec.defaults, **hparams}
     missing = [k for k, v in bound.items() if v is None]
     if missing:
         raise TypeError(f"{fn}: {key!r} needs {', '.join(missing)} (e.g. lr=0.01)")
@@ -415,25 +454,61 @@ def make_optimizer(name, **hparams):
 
     def init(w):
         w = as_float_array(w, "w", f"{key}.init", finite=True)
-        state = {k: np.zeros_like(w) for k in rule.state_keys}
+        state = {k: np.zeros_like(w) for k in spec.state_keys}
         if key == "adam":
             state["t"] = 0
         return state
 
     def update(w, dw, state):
-        state = _unpack_state(state, rule.state_keys + (("t",) if key == "adam" else ()), key)
-        arrays = [state[k] for k in rule.state_keys]
+        state = _unpack_state(state, spec.state_keys + (("t",) if key == "adam" else ()), key)
+        arrays = [state[k] for k in spec.state_keys]
         if key == "adam":
             t = state["t"] + 1
-            w, m, v = adam_update(w, dw, *arrays, t, **frozen)
+            w, m, v = step(w, dw, *arrays, t, **frozen)
             return w, {"m": m, "v": v, "t": t}
-        out = rule.step(w, dw, *arrays, **frozen)
-        if not rule.state_keys:
+        out = step(w, dw, *arrays, **frozen)
+        if not spec.state_keys:
             return out, {}
         w, new = out
-        return w, {rule.state_keys[0]: new}
+        return w, {spec.state_keys[0]: new}
 
-    return Optimizer(key, frozen, init, update)
+    return Optimizer(key, frozen, init, update, rule)
+
+
+def _checked_rule(rule, key: str, state_keys: tuple[str, ...]):
+    """Wrap a user's rule: copies in, and every way it can fail turned into a ``RuleError``."""
+    label = f"your {key} rule {getattr(rule, '__name__', type(rule).__name__)}"
+    names = ("w", *state_keys)
+    expected = "w" if not state_keys else f"a tuple ({', '.join(names)})"
+
+    def step(w, dw, *args, **hparams):
+        w = np.array(w, dtype=np.float64)
+        args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            out = rule(w.copy(), np.array(dw, dtype=np.float64), *args, **hparams)
+        except Exception as exc:
+            raise RuleError(f"{label} raised {type(exc).__name__}: {exc}") from exc
+        parts = (out,) if not state_keys else out
+        if state_keys and (not isinstance(out, tuple) or len(out) != len(names)):
+            got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
+            raise RuleError(f"{label} must return {expected}, like {key}_update; it returned {got}")
+        arrays = []
+        for name, part in zip(names, parts, strict=True):
+            try:
+                arr = np.asarray(part, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise RuleError(
+                    f"{label} returned a {name} that is not an array of numbers "
+                    f"({type(part).__name__}: {exc})"
+                ) from None
+            if arr.shape != w.shape:
+                raise RuleError(
+                    f"{label} returned {name} of shape {arr.shape}, but w has shape {w.shape}"
+                )
+            arrays.append(arr)
+        return arrays[0] if not state_keys else tuple(arrays)
+
+    return step
 
 
 def _unpack_state(state, keys: tuple[str, ...], name: str) -> Mapping:

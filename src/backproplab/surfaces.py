@@ -28,6 +28,16 @@ Every surface here has its minimum value at 0, so ``value`` is also the gap to t
   amount. The code uses the second form with ``w_star = 0.8 / 0.3``, the same float as
   ``minima[0]``, so value and gradient are exactly 0 at the stored minimum (the first form
   rounds to a gradient of -0.3 there and SGD would walk away from the minimum).
+- ``"tiny_net"``: the training loss of the smallest network with a hidden unit, on real data:
+  :math:`\hat y = w_2 \tanh(w_1 x)`, with :math:`x` the standardised mean ink of the central
+  4 x 2 pixels of the 8x8 digits 0 and 1 (360 images, ``datasets.load_digits``) and target
+  :math:`y = -1` for a 0, :math:`+1` for a 1. The surface is the *excess* mean squared error
+  :math:`E(w) = \frac{1}{N}\sum_i (\hat y_i - y_i)^2 - E^*`, where :math:`E^* \approx 0.0761`
+  is the loss at the minimum, so that like every surface here its minimum value is 0 (clipped
+  at 0, so rounding never makes it negative). Two mirror-image minima at
+  :math:`\pm(2.604, 1.014)` (flipping both signs gives the same network) and a saddle at the
+  origin; the valley is long and flat along :math:`w_1` (Hessian eigenvalues 0.0064 and 1.8),
+  because the tanh saturates.
 
 ``descend`` runs any optimizer with ``init`` / ``update`` (see ``backproplab.optimizers``)
 from a start point and returns the whole path, which is what the chapter 4 widgets draw.
@@ -35,12 +45,14 @@ from a start point and returns the whole path, which is what the chapter 4 widge
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 
+from backproplab import datasets
 from backproplab._validate import as_float_array, as_int, check_optimizer
 
 __all__ = ["SURFACES", "Surface", "descend", "get_surface"]
@@ -211,6 +223,69 @@ def _one_weight_grad(w):
     return _X1 * np.sign(w - _W_STAR)
 
 
+@functools.cache
+def _tiny_net_data() -> tuple[np.ndarray, np.ndarray]:
+    """Inputs x (N,) and targets y (N,) of the tiny network: digits 0 (y = -1) and 1 (y = +1)."""
+    X, labels = datasets.load_digits(images=True)
+    keep = (labels == 0) | (labels == 1)
+    # A 1 has its ink in the centre of the image, a 0 has a hole there: one informative but
+    # overlapping feature, so the best fit is finite and the loss does not fall to 0.
+    ink = X[keep, 0, 2:6, 3:5].mean(axis=(1, 2))
+    x = (ink - ink.mean()) / ink.std()
+    y = np.where(labels[keep] == 1, 1.0, -1.0)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
+# Found by Newton's method on the gradient below (|grad| < 2e-16 there); the mirror image
+# (-w1, -w2) is the same network, hence the second minimum.
+_TINY_NET_MIN = (2.603928774782543, 1.0142830755892098)
+# Rows per block when a grid of points is evaluated: a 200 x 200 contour grid against 360
+# examples would otherwise allocate 115 MB at once.
+_TINY_NET_BLOCK = 2048
+
+
+def _tiny_net_blocks(w, per_point):
+    """Apply ``per_point(w1 (M, 1), w2 (M, 1), x, y) -> (M, k)`` block-wise over w (..., 2)."""
+    x, y = _tiny_net_data()
+    flat = w.reshape(-1, 2)
+    out = np.concatenate(
+        [
+            per_point(block[:, :1], block[:, 1:], x, y)
+            for block in np.split(flat, range(_TINY_NET_BLOCK, len(flat), _TINY_NET_BLOCK))
+        ]
+    )
+    return out.reshape(*w.shape[:-1], out.shape[-1])
+
+
+def _tiny_net_loss(w):
+    def mse(w1, w2, x, y):
+        return np.mean((w2 * np.tanh(w1 * x) - y) ** 2, axis=1, keepdims=True)
+
+    return _tiny_net_blocks(w, mse)[..., 0]
+
+
+@functools.cache
+def _tiny_net_floor() -> float:
+    return float(_tiny_net_loss(np.array(_TINY_NET_MIN)))
+
+
+def _tiny_net_value(w):
+    return np.maximum(_tiny_net_loss(w) - _tiny_net_floor(), 0.0)
+
+
+def _tiny_net_grad(w):
+    def grad(w1, w2, x, y):
+        h = np.tanh(w1 * x)
+        r = 2.0 * (w2 * h - y)  # dE/dy_hat for each example, before the mean
+        dw1 = np.mean(r * w2 * (1.0 - h**2) * x, axis=1)
+        dw2 = np.mean(r * h, axis=1)
+        return np.stack([dw1, dw2], axis=-1)
+
+    return _tiny_net_blocks(w, grad)
+
+
 SURFACES: Mapping[str, Surface] = MappingProxyType(
     {
         s.name: s
@@ -287,6 +362,18 @@ SURFACES: Mapping[str, Surface] = MappingProxyType(
                 [[_W_STAR]],
                 [0.0],
             ),
+            Surface(
+                "tiny_net",
+                r"Tiny network $w_2 \tanh(w_1 x)$ on digits 0 vs 1 (excess MSE)",
+                _tiny_net_value,
+                _tiny_net_grad,
+                2,
+                (-4.0, 4.0),
+                (-3.0, 3.0),
+                [_TINY_NET_MIN, [-_TINY_NET_MIN[0], -_TINY_NET_MIN[1]]],
+                # Near the saddle at the origin, slightly off the line w2 = 0.
+                [-0.5, -0.05],
+            ),
         )
     }
 )
@@ -300,8 +387,8 @@ def get_surface(name):
     ----------
     name : str or Surface
         A key of ``SURFACES`` (``"bowl"``, ``"rosenbrock"``, ``"beale"``, ``"himmelblau"``,
-        ``"saddle"``, ``"one_weight"``); a ``Surface`` is passed through unchanged, so
-        callers can accept either.
+        ``"saddle"``, ``"one_weight"``, ``"tiny_net"``); a ``Surface`` is passed through
+        unchanged, so callers can accept either.
 
     Returns
     -------

@@ -1,0 +1,76 @@
+"""An ipympl canvas for a Figure built without pyplot (no global figure state)."""
+
+from __future__ import annotations
+
+import html
+import itertools
+import sys
+import warnings
+
+import matplotlib
+from matplotlib import rcsetup
+
+
+def _import_ipympl():
+    """ipympl's canvas classes, leaving pyplot's backend as the user had it.
+
+    Importing ipympl makes it pyplot's backend (its ``__init__`` calls ``matplotlib.use``).
+    The widgets build their figures without pyplot, so the user's choice (inline figures in a
+    notebook, Agg in a script) is put back; otherwise every later ``plt.subplots()`` in the
+    notebook would become an interactive widget.
+    """
+    previous = matplotlib.rcParams._get("backend")  # unresolved: may be the "auto" sentinel
+    from ipympl.backend_nbagg import Canvas, FigureManager
+
+    if previous is rcsetup._auto_backend_sentinel:
+        matplotlib.rcParams._set("backend", previous)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].switch_backend(previous)
+    else:
+        matplotlib.use(previous)
+    return Canvas, FigureManager
+
+
+Canvas, FigureManager = _import_ipympl()
+
+_numbers = itertools.count(1000)
+
+
+def interactive_canvas(figure):
+    """Attach an ipympl canvas (a widget) to ``figure``, without toolbar or header."""
+    canvas = Canvas(figure)
+    with warnings.catch_warnings():
+        # ipympl 0.10's own Toolbar passes the canvas on to traitlets, which deprecates that;
+        # nothing we can change, and the test suite turns warnings into errors.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"Passing unrecognized arguments to super\(Toolbar\)",
+            category=DeprecationWarning,
+        )
+        # The manager holds the canvas's link to the browser (ipympl sends frames through it).
+        canvas.manager = FigureManager(canvas, next(_numbers))
+    canvas.toolbar_visible = False
+    canvas.header_visible = False
+    canvas.footer_visible = False
+    canvas.resizable = False
+    return canvas
+
+
+def prime(canvas):
+    """Give the browser its first frame and size, as displaying a bare ipympl canvas would.
+
+    ipympl sets the ``_data_url`` and ``_size`` its front end starts from only when the canvas
+    itself is displayed; inside a VBox that never happens and the view stays 0 x 0 with a
+    broken image. Later frames travel as binary messages, so stop mirroring them into
+    ``_data_url`` (ipympl stores them there without the ``data:`` prefix, a broken URL).
+    """
+    canvas._repr_mimebundle_()
+    canvas.syncing_data_url = False
+
+
+def error_html(label, exc):
+    """A student's exception as a red line of HTML (escaped)."""
+    return (
+        f"<div style='color:#D55E00'><b>{html.escape(label)}</b> raised "
+        f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>"
+    )
