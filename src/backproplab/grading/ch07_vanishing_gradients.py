@@ -5,7 +5,7 @@ r"""Checks for the ch07_vanishing_gradients exercise: measuring gradients and cu
   more than 9 layers (so a string sort, ``"W10" < "W2"``, shows), and a 4-D conv kernel.
 - ``xavier_init`` and ``he_init`` draw random numbers, so they are judged by properties: the
   shape ``(fan_in, fan_out)``, a mean near 0 and a standard deviation within 3% of the formula
-  on 120,000 draws, a normal (not uniform) shape through the kurtosis, all randomness from the
+  on 30,000 draws, a normal (not uniform) shape through the kurtosis, all randomness from the
   given ``rng`` (the same seed gives the same weights, another seed other weights), and the
   formula's dependence on the right fan (non-square fans).
 - ``depth_experiment(depth, rng, width=32, n=64) -> (sigmoid_norms, relu_norms)``: properties
@@ -152,7 +152,7 @@ def _kurtosis(W):
 
 
 def _check_init(student, name, std_of, formula, rng, hidden):
-    fans = [(400, 300), (200, 600)] + ([(1000, 120), (90, 1500)] if hidden else [])
+    fans = [(200, 150), (100, 300)] + ([(500, 60), (45, 750)] if hidden else [])
     seeds = [int(rng.integers(2**31)) for _ in fans]
     first = None
     for (fan_in, fan_out), seed in zip(fans, seeds, strict=True):
