@@ -1,17 +1,15 @@
 """The live descent explorer in a real JupyterLab, driven by headless Chromium.
 
 A JupyterLab server (the venv's) starts on a free loopback port with a random token and a
-temporary root, Chromium opens the chapter 4 solutions notebook (or, until it exists, a small
-notebook that builds the explorer the same way), runs every cell, moves the learning-rate
-slider of the explorer and checks that the figure's pixels change. Requests to anything but
-the server are aborted, so the test also proves the widgets need no network.
+temporary root, Chromium opens the chapter 4 solutions notebook, runs every cell, moves the
+learning-rate slider of the explorer and checks that the figure's pixels change. Requests to
+anything but the server are aborted, so the test also proves the widgets need no network.
 """
 
 import contextlib
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +17,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import nbformat
 import pytest
 from browser import chromium, require_chromium
 
@@ -34,29 +31,11 @@ ERROR_OUTPUT = ".jp-RenderedText[data-mime-type*=error]"
 
 
 def _notebook(directory: Path) -> Path:
-    """The ch04 solutions notebook if it has the explorer, else a stand-in with one."""
+    """A copy of the chapter 4 solutions notebook, whose race cell builds the explorer."""
+    text = SOLUTION.read_text(encoding="utf-8")
+    assert "DescentExplorer" in text, f"{SOLUTION} no longer builds a DescentExplorer"
     target = directory / NOTEBOOK
-    if SOLUTION.exists() and "DescentExplorer" in SOLUTION.read_text(encoding="utf-8"):
-        shutil.copy(SOLUTION, target)
-        return target
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            "from backproplab.optimizers import momentum_update\n"
-            "from backproplab.widgets import DescentExplorer"
-        ),
-        nbformat.v4.new_code_cell(
-            'explorer = DescentExplorer(surface="rosenbrock", lr=1e-3, steps=200,\n'
-            '                           rules={"momentum": momentum_update})\n'
-            "explorer.widget"
-        ),
-    ]
-    nbformat.write(nb, target)
+    target.write_text(text, encoding="utf-8")
     return target
 
 
