@@ -300,4 +300,3 @@ def test_a_forward_pass_that_overflows_is_reported_as_divergence(rng):
     params = init_mlp([3, 4, 2], rng, scheme="normal", scale=1e200)
     with pytest.raises(ValueError, match=r"forward pass overflowed.*training diverged"):
         train(params, mlp_loss_and_grads, X, y, make_optimizer("sgd", lr=0.1), 1, None, rng)
-
