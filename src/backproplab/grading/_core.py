@@ -241,31 +241,55 @@ def check(name, fn, *, hidden=False):
 
 def _run_cases(spec, fn, rng, hidden):
     for case in spec.cases(rng, hidden):
-        expected = spec.reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-        got = call_student(fn, *case.args, case=case.label, **case.kwargs)
-        got_outputs = _unpack(got, spec.outputs, case.label)
-        expected_outputs = _unpack_reference(expected, spec.outputs)
-        for i, what in enumerate(spec.outputs):
-            if what is None:
-                continue
-            pairs = list(_mistake_outputs(spec.mistakes, case, i, len(spec.outputs)))
+        check_case(
+            fn,
+            spec.reference,
+            case,
+            outputs=spec.outputs,
+            mistakes=spec.mistakes,
+            rtol=spec.rtol,
+            atol=spec.atol,
+        )
+
+
+def check_case(fn, reference, case, *, outputs=("out",), mistakes=(), rtol=1e-7, atol=1e-12):
+    """Run one :class:`Case` through the student's function and compare with the reference.
+
+    What :func:`register` does for each of its cases, for custom checks that build their
+    cases as they go (e.g. feeding a student's own output into the next step).
+
+    Parameters
+    ----------
+    fn, reference : callable
+        The student's function and the reference.
+    case : Case
+        The inputs.
+    outputs, mistakes, rtol, atol
+        As for :func:`register`. Mistakes are run only when an output is wrong.
+
+    Returns
+    -------
+    tuple
+        The student's outputs, one per name in ``outputs``.
+    """
+    expected = reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+    expected = (expected,) if len(outputs) == 1 else tuple(expected)
+    got = _unpack(call_student(fn, *case.args, case=case.label, **case.kwargs), outputs, case.label)
+    inputs = _named_inputs(reference, case)
+    for i, what in enumerate(outputs):
+        if what is not None:
             expect_close(
-                got_outputs[i],
-                expected_outputs[i],
+                got[i],
+                expected[i],
                 what=what,
                 case=case.label,
-                rtol=spec.rtol,
-                atol=spec.atol,
+                rtol=rtol,
+                atol=atol,
                 batch=case.batch,
-                mistakes=pairs,
-                inputs=_named_inputs(spec.reference, case),
+                mistakes=_mistake_outputs(mistakes, case, i, len(outputs)),
+                inputs=inputs,
             )
-
-
-def _unpack_reference(expected, outputs):
-    if len(outputs) == 1:
-        return (expected,)
-    return tuple(expected)
+    return got
 
 
 def _unpack(got, outputs, case):
@@ -283,7 +307,7 @@ def _unpack(got, outputs, case):
     if not isinstance(got, (tuple, list)):
         fail(
             f"{function} should return {n} values ({names}) but returned {_describe(got)} "
-            f'on case "{case}".'
+            f'on case "{case}". End with `return {names}`.'
         )
     # The base class's own methods, so an overridden __len__/__getitem__ cannot lie.
     base = tuple if isinstance(got, tuple) else list
@@ -600,8 +624,9 @@ def expect_close(
         ``|got - expected| <= atol + rtol * |expected|`` entry by entry; NaN and inf must match.
     batch : int, optional
         The batch size N, to recognise "N times too large/small".
-    mistakes : sequence of (Mistake, ndarray)
-        Known wrong implementations with their output on this case.
+    mistakes : iterable of (Mistake, ndarray)
+        Known wrong implementations with their output on this case; consumed only when the
+        output is wrong, so a lazy generator costs nothing on a pass.
     inputs : dict, optional
         The case's inputs by name, printed when small.
     """

@@ -20,9 +20,6 @@ kept together, the same ``rng`` seed giving the same batches and another seed ot
 
 from __future__ import annotations
 
-import copy
-import inspect
-
 import numpy as np
 
 from backproplab import optimizers as ref
@@ -30,7 +27,7 @@ from backproplab.grading._core import (
     Case,
     Mistake,
     call_student,
-    expect_close,
+    check_case,
     fail,
     register_custom,
 )
@@ -41,66 +38,7 @@ _A = "ch04_gradient_descent"
 # --- shared machinery for the update rules ----------------------------------------------------
 
 
-def _quiet_call(fn, case):
-    """Output of a reference or mistake on fresh copies of the case's inputs; None if it fails."""
-    try:
-        with np.errstate(all="ignore"):
-            return fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-    except Exception:
-        return None
-
-
-def _as_outputs(got, names, function, case):
-    n = len(names)
-    if n == 1:
-        if isinstance(got, (tuple, list)) and not isinstance(got, np.ndarray):
-            if isinstance(got, tuple):
-                fail(
-                    f'{function} returned a tuple of length {len(got)} on case "{case}"; '
-                    f"it should return one array ({names[0]})."
-                )
-        return (got,)
-    if not isinstance(got, (tuple, list)):
-        kind = "None" if got is None else f"a {type(got).__name__}"
-        fail(
-            f"{function} should return {n} values ({', '.join(names)}) but returned {kind} "
-            f'on case "{case}". End with `return {", ".join(names)}`.'
-        )
-    if len(got) != n:
-        fail(
-            f"{function} should return {n} values ({', '.join(names)}) but returned "
-            f'{len(got)} on case "{case}".'
-        )
-    return tuple(got)
-
-
-def _inputs(reference, case):
-    bound = inspect.signature(reference).bind(*case.args, **case.kwargs)
-    return dict(bound.arguments)
-
-
-def _compare(student, function, reference, names, mistakes, case):
-    """One call of the student's rule on ``case``; returns its outputs if they are right."""
-    expected = reference(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-    expected = (expected,) if len(names) == 1 else tuple(expected)
-    got = call_student(student, *case.args, case=case.label, **case.kwargs)
-    got = _as_outputs(got, names, function, case.label)
-    wrong = [(m, _quiet_call(m.fn, case)) for m in mistakes]
-    wrong = [(m, out) for m, out in wrong if out is not None]
-    for i, name in enumerate(names):
-        pairs = [(m, out if len(names) == 1 else out[i]) for m, out in wrong]
-        expect_close(
-            got[i],
-            expected[i],
-            what=name,
-            case=case.label,
-            mistakes=pairs,
-            inputs=_inputs(reference, case),
-        )
-    return got
-
-
-def _sequence(student, function, reference, names, mistakes, label, w, grad, state, hp, *, t0=None):
+def _sequence(student, reference, names, mistakes, label, w, grad, state, hp, *, t0=None):
     """Run ``len(grad)`` steps, feeding the student its own w and state back each time.
 
     ``grad(k, w)`` gives the gradient of step k at the current w (so the path matters);
@@ -112,7 +50,7 @@ def _sequence(student, function, reference, names, mistakes, label, w, grad, sta
         args = (w, g, *state) + (() if t0 is None else (t0 + k,))
         t_text = "" if t0 is None else f", t = {t0 + k}"
         case = Case(f"{label}: step {k + 1} of {steps}{t_text}", *args, **hp)
-        out = _compare(student, function, reference, names, mistakes, case)
+        out = check_case(student, reference, case, outputs=names, mistakes=mistakes)
         w, state = (
             np.asarray(out[0], dtype=np.float64),
             tuple(np.asarray(s, dtype=np.float64) for s in out[1:]),
@@ -154,17 +92,16 @@ _SGD_MISTAKES = [
 
 @register_custom(f"{_A}.sgd_update", mistakes=_SGD_MISTAKES)
 def _sgd(student, rng, hidden):
-    f, r, names = "sgd_update", ref.sgd_update, ("w",)
+    r, names = ref.sgd_update, ("w",)
 
     def one(case):
-        _compare(student, f, r, names, _SGD_MISTAKES, case)
+        check_case(student, r, case, outputs=names, mistakes=_SGD_MISTAKES)
 
     one(Case("scalar: w = 1, dw = 0.5, lr = 0.1", np.array(1.0), np.array(0.5), 0.1))
     one(Case("vector (5,)", rng.normal(size=5), rng.normal(size=5), 0.01))
     one(Case("matrix (3, 4), lr = 0.5", rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.5))
     _sequence(
         student,
-        f,
         r,
         names,
         _SGD_MISTAKES,
@@ -186,7 +123,6 @@ def _sgd(student, rng, hidden):
     one(Case("large gradient, lr = 1e-4", rng.normal(size=6), 1e4 * rng.normal(size=6), 1e-4))
     _sequence(
         student,
-        f,
         r,
         names,
         _SGD_MISTAKES,
@@ -267,11 +203,11 @@ _MOMENTUM_MISTAKES = [
 ]
 
 
-def _velocity_cases(student, f, r, mistakes, rng, hidden):
+def _velocity_cases(student, r, mistakes, rng, hidden):
     names = ("w", "v")
 
     def one(case):
-        _compare(student, f, r, names, mistakes, case)
+        check_case(student, r, case, outputs=names, mistakes=mistakes)
 
     one(
         Case(
@@ -295,7 +231,6 @@ def _velocity_cases(student, f, r, mistakes, rng, hidden):
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
@@ -329,7 +264,6 @@ def _velocity_cases(student, f, r, mistakes, rng, hidden):
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
@@ -343,9 +277,7 @@ def _velocity_cases(student, f, r, mistakes, rng, hidden):
 
 @register_custom(f"{_A}.momentum_update", mistakes=_MOMENTUM_MISTAKES)
 def _momentum(student, rng, hidden):
-    _velocity_cases(
-        student, "momentum_update", ref.momentum_update, _MOMENTUM_MISTAKES, rng, hidden
-    )
+    _velocity_cases(student, ref.momentum_update, _MOMENTUM_MISTAKES, rng, hidden)
 
 
 # --- nesterov_update ------------------------------------------------------------------------
@@ -405,9 +337,7 @@ _NESTEROV_MISTAKES = [
 
 @register_custom(f"{_A}.nesterov_update", mistakes=_NESTEROV_MISTAKES)
 def _nesterov(student, rng, hidden):
-    _velocity_cases(
-        student, "nesterov_update", ref.nesterov_update, _NESTEROV_MISTAKES, rng, hidden
-    )
+    _velocity_cases(student, ref.nesterov_update, _NESTEROV_MISTAKES, rng, hidden)
 
 
 # --- adagrad_update -------------------------------------------------------------------------
@@ -476,11 +406,11 @@ _ADAGRAD_MISTAKES = [
 ]
 
 
-def _scaled_cases(student, f, r, names, mistakes, rng, hidden, hp_extra, default_eps):
+def _scaled_cases(student, r, names, mistakes, rng, hidden, hp_extra, default_eps):
     """Cases shared by AdaGrad and RMSprop (same signature apart from rho)."""
 
     def one(case):
-        _compare(student, f, r, names, mistakes, case)
+        check_case(student, r, case, outputs=names, mistakes=mistakes)
 
     one(
         Case(
@@ -514,7 +444,6 @@ def _scaled_cases(student, f, r, names, mistakes, rng, hidden, hp_extra, default
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
@@ -556,7 +485,6 @@ def _scaled_cases(student, f, r, names, mistakes, rng, hidden, hp_extra, default
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
@@ -572,7 +500,6 @@ def _scaled_cases(student, f, r, names, mistakes, rng, hidden, hp_extra, default
 def _adagrad(student, rng, hidden):
     _scaled_cases(
         student,
-        "adagrad_update",
         ref.adagrad_update,
         ("w", "cache"),
         _ADAGRAD_MISTAKES,
@@ -662,7 +589,6 @@ _RMSPROP_MISTAKES = [
 def _rmsprop(student, rng, hidden):
     _scaled_cases(
         student,
-        "rmsprop_update",
         ref.rmsprop_update,
         ("w", "cache"),
         _RMSPROP_MISTAKES,
@@ -672,12 +598,9 @@ def _rmsprop(student, rng, hidden):
         1e-8,
     )
     if hidden:
-        _compare(
+        check_case(
             student,
-            "rmsprop_update",
             ref.rmsprop_update,
-            ("w", "cache"),
-            _RMSPROP_MISTAKES,
             Case(
                 "rho = 0 (only the current gradient)",
                 rng.normal(size=4),
@@ -686,6 +609,8 @@ def _rmsprop(student, rng, hidden):
                 0.01,
                 rho=0.0,
             ),
+            outputs=("w", "cache"),
+            mistakes=_RMSPROP_MISTAKES,
         )
 
 
@@ -808,10 +733,10 @@ _ADAM_MISTAKES = [
 
 @register_custom(f"{_A}.adam_update", mistakes=_ADAM_MISTAKES)
 def _adam_check(student, rng, hidden):
-    f, r, names, mistakes = "adam_update", ref.adam_update, ("w", "m", "v"), _ADAM_MISTAKES
+    r, names, mistakes = ref.adam_update, ("w", "m", "v"), _ADAM_MISTAKES
 
     def one(case):
-        _compare(student, f, r, names, mistakes, case)
+        check_case(student, r, case, outputs=names, mistakes=mistakes)
 
     one(
         Case(
@@ -859,7 +784,6 @@ def _adam_check(student, rng, hidden):
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
@@ -932,7 +856,6 @@ def _adam_check(student, rng, hidden):
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
@@ -945,7 +868,6 @@ def _adam_check(student, rng, hidden):
     )
     _sequence(
         student,
-        f,
         r,
         names,
         mistakes,
