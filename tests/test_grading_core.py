@@ -16,6 +16,7 @@ from backproplab.grading import (
     Mistake,
     call_student,
     check,
+    check_case,
     expect_close,
     fail,
     graded_functions,
@@ -418,3 +419,20 @@ def test_graded_functions_lists_an_assignment_and_refuses_unknown_ones():
         assert all(isinstance(name, str) for name in graded_functions(assignment))
     with pytest.raises(ValueError, match="unknown assignment"):
         graded_functions("ch09_transformers")
+
+
+@register_custom("core_test.outer_steps")
+def _outer_steps(student, rng, hidden):
+    def advice(case, what, shape):
+        return "Outer products are (len(a), len(b))." if shape == (3, 2) else None
+
+    for n in (2, 3):
+        case = Case(f"a ({n},), b (3,)", np.arange(1.0, n + 1), np.arange(3.0))
+        check_case(student, _outer, case, shape_advice=advice)
+
+
+def test_check_case_runs_one_case_with_shape_advice(capsys):
+    check("core_test.outer_steps", np.outer)
+    assert capsys.readouterr().out == "\u2713 outer_steps: 2 cases pass\n"
+    message = failure("core_test.outer_steps", lambda a, b: np.outer(b, a))
+    assert message.endswith("expected shape (2, 3). Outer products are (len(a), len(b)).")

@@ -144,8 +144,8 @@ def register(name, *, reference, cases, outputs=("out",), mistakes=(), rtol=1e-7
         ``cases(rng, hidden)`` yields :class:`Case` objects; with ``hidden=True`` it yields the
         visible cases and then the hidden ones.
     outputs : tuple of str or None
-        One name per returned value (a tuple result has several); ``None`` for a value that is
-        not compared, such as a cache whose layout is the student's own.
+        One name per returned value (a tuple result has several); ``None`` for a cache, which
+        is not compared (its layout is the student's own).
     mistakes : sequence of Mistake
         Known wrong implementations, matched against a failing output.
     rtol, atol : float
@@ -252,7 +252,17 @@ def _run_cases(spec, fn, rng, hidden):
         )
 
 
-def check_case(fn, reference, case, *, outputs=("out",), mistakes=(), rtol=1e-7, atol=1e-12):
+def check_case(
+    fn,
+    reference,
+    case,
+    *,
+    outputs=("out",),
+    mistakes=(),
+    rtol=1e-7,
+    atol=1e-12,
+    shape_advice=None,
+):
     """Run one :class:`Case` through the student's function and compare with the reference.
 
     What :func:`register` does for each of its cases, for custom checks that build their
@@ -266,6 +276,9 @@ def check_case(fn, reference, case, *, outputs=("out",), mistakes=(), rtol=1e-7,
         The inputs.
     outputs, mistakes, rtol, atol
         As for :func:`register`. Mistakes are run only when an output is wrong.
+    shape_advice : callable, optional
+        ``shape_advice(case, what, shape)`` may return a sentence explaining a wrong shape
+        (e.g. "the padding was not cropped"); it replaces the generic shape hint.
 
     Returns
     -------
@@ -277,25 +290,35 @@ def check_case(fn, reference, case, *, outputs=("out",), mistakes=(), rtol=1e-7,
     got = _unpack(call_student(fn, *case.args, case=case.label, **case.kwargs), outputs, case.label)
     inputs = _named_inputs(reference, case)
     for i, what in enumerate(outputs):
-        if what is not None:
-            expect_close(
-                got[i],
-                expected[i],
-                what=what,
-                case=case.label,
-                rtol=rtol,
-                atol=atol,
-                batch=case.batch,
-                mistakes=_mistake_outputs(mistakes, case, i, len(outputs)),
-                inputs=inputs,
-            )
+        if what is None:
+            continue
+        if shape_advice is not None and isinstance(got[i], np.ndarray):
+            # The base class's view: a subclass cannot misreport its shape.
+            shape, wanted = np.ndarray.view(got[i], np.ndarray).shape, np.shape(expected[i])
+            advice = shape_advice(case, what, shape) if shape != wanted else None
+            if advice:
+                fail(
+                    f"{_FUNCTION.get()} returned {what} with shape {shape} on case "
+                    f'"{case.label}", expected shape {wanted}. {advice}'
+                )
+        expect_close(
+            got[i],
+            expected[i],
+            what=what,
+            case=case.label,
+            rtol=rtol,
+            atol=atol,
+            batch=case.batch,
+            mistakes=_mistake_outputs(mistakes, case, i, len(outputs)),
+            inputs=inputs,
+        )
     return got
 
 
 def _unpack(got, outputs, case):
     function = _FUNCTION.get()
     n = len(outputs)
-    names = ", ".join(o or "_" for o in outputs)
+    names = ", ".join(o or "cache" for o in outputs)
     if n == 1:
         # A list is left to the array check, which suggests np.array(...).
         if isinstance(got, tuple):
@@ -320,14 +343,18 @@ def _unpack(got, outputs, case):
 
 
 def _mistake_outputs(mistakes, case, index, n_outputs):
-    """(Mistake, its output number ``index``) for each mistake that runs on this case."""
+    """(Mistake, its output number ``index``) for each mistake that runs on this case.
+
+    A mistake may return all the outputs (a tuple, like the reference) or only the compared
+    one (e.g. a forward pass's ``out`` without its cache).
+    """
     for mistake in mistakes:
         try:
             with _quiet():
                 wrong = mistake.fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-            yield mistake, (wrong if n_outputs == 1 else wrong[index])
         except Exception:
             continue
+        yield mistake, (wrong[index] if n_outputs > 1 and isinstance(wrong, tuple) else wrong)
 
 
 def _named_inputs(reference, case):

@@ -17,19 +17,13 @@ and the known mistakes are evaluated only when a case fails, which keeps passing
 
 from __future__ import annotations
 
-import copy
-import inspect
-
 import numpy as np
 
 from backproplab import conv
 from backproplab.grading._core import (
     Case,
-    CheckFailed,
     Mistake,
-    call_student,
-    expect_close,
-    fail,
+    check_case,
     register_custom,
 )
 
@@ -38,62 +32,17 @@ _A = "ch06_conv_backward"
 # --- the case runner ---------------------------------------------------------------------------
 
 
-def _describe(value):
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return "None" if value is None else f"a {type(value).__name__}"
-
-
-def _run(student, cases, reference, outputs, mistakes, shape_advice, function):
-    """Compare ``student`` with ``reference`` on every case, output by output.
-
-    ``outputs`` names each returned value (``None``: not compared); ``shape_advice(case, what,
-    shape)`` may return a hint for a wrong shape; ``mistakes`` are run only after a failure.
-    """
-    names = list(inspect.signature(reference).parameters)
+def _run(student, cases, reference, outputs, mistakes, shape_advice):
+    """Compare ``student`` with ``reference`` on every case (``check_case`` with our advice)."""
     for case in cases:
-        expected = reference(*copy.deepcopy(case.args))
-        got = call_student(student, *case.args, case=case.label)
-        if len(outputs) > 1:
-            if not isinstance(got, (tuple, list)) or len(got) != len(outputs):
-                listed = ", ".join(o or "cache" for o in outputs)
-                fail(
-                    f"{function} should return {len(outputs)} values ({listed}) but returned "
-                    f'{_describe(got)} on case "{case.label}".'
-                )
-            got = tuple(got)
-        else:
-            got, expected = (got,), (expected,)
-        inputs = dict(zip(names, case.args, strict=False))
-        for i, what in enumerate(outputs):
-            if what is None:
-                continue
-            shape = np.shape(got[i]) if isinstance(got[i], np.ndarray) else None
-            if shape is not None and shape != np.shape(expected[i]):
-                advice = shape_advice(case, what, shape)
-                if advice:
-                    fail(
-                        f'{function} returned {what} with shape {shape} on case "{case.label}", '
-                        f"expected shape {np.shape(expected[i])}. {advice}"
-                    )
-            kwargs = dict(what=what, case=case.label, batch=case.batch, inputs=inputs)
-            try:
-                expect_close(got[i], expected[i], **kwargs)
-            except CheckFailed:
-                expect_close(got[i], expected[i], mistakes=_wrong(mistakes, case, i), **kwargs)
-
-
-def _wrong(mistakes, case, index):
-    """(mistake, its output ``index``) for every mistake that runs on ``case``."""
-    pairs = []
-    for mistake in mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                out = mistake.fn(*copy.deepcopy(case.args))
-        except Exception:
-            continue
-        pairs.append((mistake, out[index] if isinstance(out, tuple) else out))
-    return pairs
+        check_case(
+            student,
+            reference,
+            case,
+            outputs=outputs,
+            mistakes=mistakes,
+            shape_advice=shape_advice,
+        )
 
 
 # --- shared case shapes ------------------------------------------------------------------------
@@ -251,7 +200,6 @@ def _conv2d_forward_naive(student, rng, hidden):
         ("out", None),
         _FORWARD_MISTAKES,
         _forward_shape_advice,
-        "conv2d_forward_naive",
     )
 
 
@@ -410,7 +358,6 @@ def _conv2d_backward_naive(student, rng, hidden):
         ("dx", "dw", "db"),
         _BACKWARD_MISTAKES,
         _backward_shape_advice,
-        "conv2d_backward_naive",
     )
 
 
@@ -496,5 +443,4 @@ def _convolve2d_full(student, rng, hidden):
         ("out",),
         _FULL_MISTAKES,
         _full_shape_advice,
-        "convolve2d_full",
     )
