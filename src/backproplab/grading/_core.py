@@ -472,20 +472,16 @@ def call_student(fn, *args, case, **kwargs):
         counter[0] += 1
     passed_args, passed_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     calls = set()
+    error = None
     try:
         with _quiet(), _delegation_guard(calls):
             result = fn(*passed_args, **passed_kwargs)
-    except NotImplementedError:
-        fail(
-            f"{function} is not implemented yet: replace `raise NotImplementedError()` with "
-            "your code, then run its cell and this test again."
-        )
     except CheckFailed:
         raise
-    except Exception as error:
-        fail(
-            f'{function} raised {type(error).__name__}: {error}\n  on case "{case}"{_where(error)}'
-        )
+    except Exception as exc:
+        error = exc
+    # Delegation first: a call into backproplab that then failed (say, on the student's own
+    # cache format) is still delegation, and that is what the student must hear about.
     if calls:
         # Private helpers are reached through a public function: naming that one is enough.
         public = {c for c in calls if not any(p.startswith("_") for p in c.split("."))}
@@ -494,6 +490,15 @@ def call_student(fn, *args, case, **kwargs):
             f"{function} must not use backproplab (it called {named}). "
             "A graded function must compute its result with NumPy and your own code, so this "
             "test scores 0."
+        )
+    if isinstance(error, NotImplementedError):
+        fail(
+            f"{function} is not implemented yet: replace `raise NotImplementedError()` with "
+            "your code, then run its cell and this test again."
+        )
+    if error is not None:
+        fail(
+            f'{function} raised {type(error).__name__}: {error}\n  on case "{case}"{_where(error)}'
         )
     _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case)
     return result
