@@ -1,18 +1,23 @@
 """The static descent explorer in the built chapter 4 page, driven by headless Chromium.
 
-The page comes from the book build (``_build/html``, made by ``test_book.py`` earlier in the
-same run), or, if that is missing, from a build of chapter 4 alone into a temporary folder.
-Every request that is not a local file is aborted: the explorer must work offline. Each
-control is changed in turn, and after each one the drawing must differ and no console error
-may appear.
+The page comes from the book build (``_build/html`` under ``BACKPROPLAB_BOOK_OUTPUT``, as in
+``test_book.py``, made earlier in the same run) when that page holds the current explorer, or
+else from a build of chapter 4 alone into a temporary folder, so a stale build is never
+tested. Every request that is not a local file is aborted: the explorer must work offline.
+Each control is changed in turn, and after each one the drawing must differ and no console
+error may appear. The two panels stand side by side in the book's content column and stack
+on a narrow screen.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from browser import chromium, require_chromium
+
+from backproplab.static_explorer import explorer_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -23,8 +28,9 @@ ROOT = ".bpl-static-explorer"
 
 @pytest.fixture(scope="module")
 def chapter(tmp_path_factory):
-    built = REPO / "_build" / "html" / PAGE
-    if built.exists() and "bpl-static-explorer" in built.read_text(encoding="utf-8"):
+    output = Path(os.environ.get("BACKPROPLAB_BOOK_OUTPUT", REPO)).resolve()
+    built = output / "_build" / "html" / PAGE
+    if built.exists() and explorer_html() in built.read_text(encoding="utf-8"):
         return built
     out = tmp_path_factory.mktemp("jb")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
@@ -57,6 +63,15 @@ def _drawing(page):
     )
 
 
+def _panels(page):
+    """(left, top, width) of both canvases, in CSS pixels."""
+    return page.evaluate(
+        """root => [...document.querySelectorAll(root + ' canvas')].map(
+            c => { const r = c.getBoundingClientRect(); return [r.left, r.top, r.width]; })""",
+        ROOT,
+    )
+
+
 def test_every_control_of_the_static_explorer_redraws_offline(chapter):
     require_chromium()
     assert "bpl-static-explorer" in chapter.read_text(encoding="utf-8"), (
@@ -82,6 +97,10 @@ def test_every_control_of_the_static_explorer_redraws_offline(chapter):
         page.wait_for_selector(f"{ROOT}[data-state]", timeout=30_000)
         page.locator(ROOT).scroll_into_view_if_needed()
         control = lambda name: page.locator(f"{ROOT} [data-control={name}]")  # noqa: E731
+
+        (x1, y1, w1), (x2, y2, w2) = _panels(page)
+        assert y1 == y2 and x2 >= x1 + w1, "the two panels are not side by side"
+        assert min(w1, w2) >= 250, f"panels too narrow: {w1}, {w2}"
 
         seen = [_drawing(page)]
 
@@ -109,6 +128,13 @@ def test_every_control_of_the_static_explorer_redraws_offline(chapter):
         page.wait_for_timeout(400)
         control("play").click()  # pause
         changed("play button")
+        page.set_viewport_size({"width": 480, "height": 1000})
+        page.wait_for_timeout(200)
+        changed("narrow window")
+        (x1, y1, w1), (x2, y2, w2) = _panels(page)
+        assert y2 > y1 and x1 == x2, "the panels did not stack on a narrow screen"
+        root_width = page.evaluate("root => document.querySelector(root).clientWidth", ROOT)
+        assert max(w1, w2) <= root_width, "a panel overflows the narrow explorer"
         state = page.get_attribute(ROOT, "data-state")
         assert '"surface":"rosenbrock"' in state and '"beta":0.5' in state
         assert '"nesterov"' in state and '"playing":false' in state

@@ -90,3 +90,19 @@ def test_html_is_self_contained_deterministic_and_light(page):
 def test_titles_are_plain_text_for_the_page(data):
     for entry in data["surfaces"]:
         assert "$" not in entry["title"] and "\\" not in entry["title"]
+
+
+def test_the_first_view_converges_for_every_default_optimizer(data):
+    defaults = data["defaults"]
+    assert defaults["surface"] == "bowl" and defaults["beta"] == 0.9
+    assert defaults["lr"] in data["lrs"]
+    # The bowl's steepest curvature is 25, so plain gradient descent is stable only for
+    # lr < 2 / 25 = 0.08: the first view must sit well inside that.
+    assert defaults["lr"] < 2.0 / 25.0
+    i, j = data["lrs"].index(defaults["lr"]), data["betas"].index(defaults["beta"])
+    for name in defaults["optimizers"]:
+        _, grid = _paths(data, "bowl", name)
+        path = grid[i, j if data["decay"][name] else 0]
+        assert (path[:, 0] != -32768).all(), f"{name} diverges in the first view"
+        # stored loss is 1000 log10 E: each one must fall by more than a decade
+        assert path[-1, 2] < path[0, 2] - 1000, f"{name} barely moves in the first view"

@@ -15,6 +15,13 @@
   var COLORS = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"];
   var NAN = -32768;
   var FRAME_MS = 40;
+  var INK = "#333333";
+  var AXIS = "#9a9a9a";
+  var GRID = "#ececec";
+  var FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";
+  var TICK_FONT = "11.5px " + FONT;
+  var LABEL_FONT = "13px " + FONT;
+  var SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 
   function decode(b64) {
     var bin = atob(b64);
@@ -47,6 +54,28 @@
     if (!isFinite(x)) return "—";
     var a = Math.abs(x);
     return a !== 0 && (a < 1e-3 || a >= 1e4) ? x.toExponential(2) : x.toPrecision(3);
+  }
+
+  // About `count` round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi].
+  function niceTicks(lo, hi, count) {
+    var raw = (hi - lo) / Math.max(2, count);
+    var step = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10));
+    var r = raw / step;
+    step *= r >= 7.5 ? 10 : r >= 3.5 ? 5 : r >= 1.5 ? 2 : 1;
+    var values = [];
+    for (var k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) values.push(k * step);
+    return { values: values, step: step };
+  }
+
+  // A tick value with as many decimals as its step needs and a true minus sign.
+  function tickText(v, step) {
+    var decimals = Math.max(0, -Math.floor(Math.log(step) / Math.LN10 + 1e-9));
+    var text = (Math.abs(v) < step * 1e-6 ? 0 : v).toFixed(decimals);
+    return text.replace("-", "−");
+  }
+
+  function power10(d) {
+    return "10" + String(d).split("").map(function (c) { return SUPERSCRIPT[c]; }).join("");
   }
 
   function setupCanvas(canvas, width, height) {
@@ -117,9 +146,7 @@
     var plots = el("div", { class: "bpl-se-plots" }, root);
     var surfCanvas = el("canvas", { "data-role": "surface-plot", "aria-label": "descent paths" }, plots);
     var lossCanvas = el("canvas", { "data-role": "loss-plot", "aria-label": "loss per step" }, plots);
-    var W1 = 440, H1 = 330, W2 = 300, H2 = 330;
-    var ctx1 = setupCanvas(surfCanvas, W1, H1);
-    var ctx2 = setupCanvas(lossCanvas, W2, H2);
+    var W1, H1, W2, H2, ctx1, ctx2;
 
     var player = el("div", { class: "bpl-se-player" }, root);
     var resetBtn = el("button", { type: "button", "data-control": "reset", title: "back to step 0", text: "reset" }, player);
@@ -132,6 +159,31 @@
     var frameOut = el("output", {}, player);
     var readout = el("div", { class: "bpl-se-readout", "data-role": "readout", "aria-live": "polite" }, root);
 
+    // ---- layout --------------------------------------------------------------------------
+    // Side by side while both panels stay readable (the book's content column, ~650 px inside
+    // the frame, qualifies); below that the flex row wraps and each panel takes the full width.
+    var GAP = 12, BORDER = 2, SIDE_BY_SIDE = 560;
+    var layoutWidth = -1;
+    function layout() {
+      var style = window.getComputedStyle(root);
+      var inner = root.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      inner = Math.max(260, Math.floor(inner));
+      if (inner === layoutWidth) return false;
+      layoutWidth = inner;
+      if (inner >= SIDE_BY_SIDE) {
+        // The loss panel gets a little less than half: it needs no equal aspect, only length.
+        W1 = Math.floor((inner - GAP - 2 * BORDER) * 0.52);
+        W2 = inner - GAP - 2 * BORDER - W1;
+        H1 = H2 = Math.min(320, Math.max(250, Math.round(W1 * 0.86)));
+      } else {
+        W1 = W2 = inner - BORDER;
+        H1 = Math.round(W1 * 0.75);
+        H2 = Math.round(W2 * 0.62);
+      }
+      ctx1 = setupCanvas(surfCanvas, W1, H1);
+      ctx2 = setupCanvas(lossCanvas, W2, H2);
+      return true;
+    }
     // ---- data access ---------------------------------------------------------------------
     function surface() { return data.surfaces[state.surface]; }
 
@@ -153,24 +205,80 @@
     }
 
     function toWorld(q, lim) { return lim[0] + (q / data.scale) * (lim[1] - lim[0]); }
+    function color(name) { return COLORS[data.optimizers.indexOf(name) % COLORS.length]; }
+
+    // ---- axes ----------------------------------------------------------------------------
+    function frameBox(ctx, box) {
+      ctx.strokeStyle = AXIS;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(box.l + 0.5, box.t + 0.5, box.w - 1, box.h - 1);
+    }
+
+    function xTicks(ctx, box, values, toX, label) {
+      ctx.strokeStyle = AXIS;
+      ctx.fillStyle = INK;
+      ctx.font = TICK_FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      values.forEach(function (v) {
+        var x = Math.round(toX(v)) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(x, box.t + box.h);
+        ctx.lineTo(x, box.t + box.h + 4);
+        ctx.stroke();
+        ctx.fillText(label(v), x, box.t + box.h + 6);
+      });
+    }
+
+    function yTicks(ctx, box, values, toY, label) {
+      ctx.strokeStyle = AXIS;
+      ctx.fillStyle = INK;
+      ctx.font = TICK_FONT;
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      values.forEach(function (v) {
+        var y = Math.round(toY(v)) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(box.l - 4, y);
+        ctx.lineTo(box.l, y);
+        ctx.stroke();
+        ctx.fillText(label(v), box.l - 6, y);
+      });
+    }
+
+    function axisLabels(ctx, width, height, box, xLabel, yLabel) {
+      ctx.fillStyle = INK;
+      ctx.font = LABEL_FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "bottom";
+      ctx.fillText(xLabel, box.l + box.w / 2, height - 3);
+      ctx.save();
+      ctx.translate(3, box.t + box.h / 2);
+      ctx.rotate(-Math.PI / 2);
+      ctx.textBaseline = "top";
+      ctx.fillText(yLabel, 0, 0);
+      ctx.restore();
+    }
 
     // ---- drawing -------------------------------------------------------------------------
-    var PAD = 8;
-    function px(q) { return PAD + (q / data.scale) * (W1 - 2 * PAD); }
-    function py(q) { return H1 - PAD - (q / data.scale) * (H1 - 2 * PAD); }
-
     function drawSurface() {
       var s = surface();
+      var box = { l: 50, t: 8, w: W1 - 50 - 10, h: H1 - 8 - 42 };
+      function px(q) { return box.l + (q / data.scale) * box.w; }
+      function py(q) { return box.t + box.h - (q / data.scale) * box.h; }
+      function wx(v) { return box.l + (v - s.xlim[0]) / (s.xlim[1] - s.xlim[0]) * box.w; }
+      function wy(v) { return box.t + box.h - (v - s.ylim[0]) / (s.ylim[1] - s.ylim[0]) * box.h; }
       ctx1.clearRect(0, 0, W1, H1);
       ctx1.fillStyle = "#ffffff";
       ctx1.fillRect(0, 0, W1, H1);
       ctx1.save();
       ctx1.beginPath();
-      ctx1.rect(PAD, PAD, W1 - 2 * PAD, H1 - 2 * PAD);
+      ctx1.rect(box.l, box.t, box.w, box.h);
       ctx1.clip();
       contours().forEach(function (c) {
+        // Low levels (the valley floor) darker, the walls fading out: the eye finds the minimum.
         var t = s.dim === 1 ? 0 : c[0] / Math.max(1, data.levels - 1);
-        ctx1.strokeStyle = s.dim === 1 ? "#0072B2" : "hsl(215, 35%, " + Math.round(25 + 50 * t) + "%)";
+        ctx1.strokeStyle = s.dim === 1 ? "#555" : "hsl(215, 30%, " + Math.round(45 + 40 * t) + "%)";
         ctx1.lineWidth = s.dim === 1 ? 1.5 : 0.8;
         var a = c[1];
         ctx1.beginPath();
@@ -181,19 +289,17 @@
         ctx1.stroke();
       });
       var m = decode(s.minima);
-      ctx1.fillStyle = "#000";
-      for (var k = 0; k < m.length; k += 2) {
-        ctx1.font = "14px sans-serif";
-        ctx1.textAlign = "center";
-        ctx1.textBaseline = "middle";
-        ctx1.fillText("★", px(m[k]), py(m[k + 1]));
-      }
+      ctx1.fillStyle = INK;
+      ctx1.font = "15px sans-serif";
+      ctx1.textAlign = "center";
+      ctx1.textBaseline = "middle";
+      for (var k = 0; k < m.length; k += 2) ctx1.fillText("★", px(m[k]), py(m[k + 1]));
       state.optimizers.forEach(function (name) {
         var p = path(name), a = p.array, o = p.offset;
-        var color = COLORS[data.optimizers.indexOf(name) % COLORS.length];
-        ctx1.strokeStyle = color;
-        ctx1.fillStyle = color;
-        ctx1.lineWidth = 1.6;
+        ctx1.strokeStyle = color(name);
+        ctx1.fillStyle = color(name);
+        ctx1.lineWidth = 1.8;
+        ctx1.lineJoin = "round";
         ctx1.beginPath();
         var last = -1;
         for (var i = 0; i <= state.frame; i++) {
@@ -204,23 +310,30 @@
           last = i;
         }
         ctx1.stroke();
+        ctx1.lineWidth = 1.5;
         ctx1.beginPath();
         ctx1.arc(px(a[o]), py(a[o + 1]), 4, 0, 2 * Math.PI);
         ctx1.stroke();
         if (last >= 0) {
           ctx1.beginPath();
-          ctx1.arc(px(a[o + 3 * last]), py(a[o + 3 * last + 1]), 4, 0, 2 * Math.PI);
+          ctx1.arc(px(a[o + 3 * last]), py(a[o + 3 * last + 1]), 4.5, 0, 2 * Math.PI);
           ctx1.fill();
+          ctx1.strokeStyle = "#ffffff";
+          ctx1.lineWidth = 1.2;
+          ctx1.stroke();
         }
       });
       ctx1.restore();
-      ctx1.strokeStyle = "#888";
-      ctx1.lineWidth = 1;
-      ctx1.strokeRect(PAD, PAD, W1 - 2 * PAD, H1 - 2 * PAD);
+      frameBox(ctx1, box);
+      var xt = niceTicks(s.xlim[0], s.xlim[1], box.w / 60);
+      var yt = niceTicks(s.ylim[0], s.ylim[1], box.h / 45);
+      xTicks(ctx1, box, xt.values, wx, function (v) { return tickText(v, xt.step); });
+      yTicks(ctx1, box, yt.values, wy, function (v) { return tickText(v, yt.step); });
+      axisLabels(ctx1, W1, H1, box, s.dim === 2 ? "w₁" : "w", s.dim === 2 ? "w₂" : "E(w)");
     }
 
     function drawLoss() {
-      var L = 46, R = 8, T = 10, B = 28;
+      var box = { l: 62, t: 8, w: W2 - 62 - 12, h: H2 - 8 - 42 };
       ctx2.clearRect(0, 0, W2, H2);
       ctx2.fillStyle = "#ffffff";
       ctx2.fillRect(0, 0, W2, H2);
@@ -239,25 +352,36 @@
       if (!isFinite(lo)) { lo = -1; hi = 1; }
       hi = Math.ceil(hi);
       lo = Math.min(Math.floor(Math.max(lo, hi - 12)), hi - 1);
-      function lx(i) { return L + (i / data.steps) * (W2 - L - R); }
-      function ly(v) { return T + (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo)) * (H2 - T - B); }
-      ctx2.strokeStyle = "#888";
+      function lx(i) { return box.l + (i / data.steps) * box.w; }
+      function ly(v) { return box.t + (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo)) * box.h; }
+      var every = Math.max(1, Math.ceil((hi - lo) / Math.max(2, Math.floor(box.h / 32))));
+      var decades = [];
+      for (var d = hi; d >= lo; d -= every) decades.push(d);
+      ctx2.strokeStyle = GRID;
       ctx2.lineWidth = 1;
-      ctx2.strokeRect(L, T, W2 - L - R, H2 - T - B);
-      ctx2.fillStyle = "#333";
-      ctx2.font = "11px sans-serif";
-      ctx2.textAlign = "right";
-      ctx2.textBaseline = "middle";
-      var every = Math.max(1, Math.ceil((hi - lo) / 6));
-      for (var d = lo; d <= hi; d += every) ctx2.fillText("1e" + d, L - 4, ly(d));
-      ctx2.textAlign = "center";
-      ctx2.textBaseline = "top";
-      [0, data.steps / 2, data.steps].forEach(function (i) { ctx2.fillText(String(i), lx(i), H2 - B + 4); });
-      ctx2.fillText("step", (L + W2 - R) / 2, H2 - 13);
+      decades.forEach(function (dd) {
+        var y = Math.round(ly(dd)) + 0.5;
+        ctx2.beginPath();
+        ctx2.moveTo(box.l, y);
+        ctx2.lineTo(box.l + box.w, y);
+        ctx2.stroke();
+      });
+      ctx2.save();
+      ctx2.beginPath();
+      ctx2.rect(box.l, box.t, box.w, box.h);
+      ctx2.clip();
+      ctx2.strokeStyle = "#999";
+      ctx2.setLineDash([3, 3]);
+      ctx2.beginPath();
+      ctx2.moveTo(Math.round(lx(state.frame)) + 0.5, box.t);
+      ctx2.lineTo(Math.round(lx(state.frame)) + 0.5, box.t + box.h);
+      ctx2.stroke();
+      ctx2.setLineDash([]);
       state.optimizers.forEach(function (name) {
         var p = path(name);
-        ctx2.strokeStyle = COLORS[data.optimizers.indexOf(name) % COLORS.length];
+        ctx2.strokeStyle = color(name);
         ctx2.lineWidth = 1.6;
+        ctx2.lineJoin = "round";
         ctx2.beginPath();
         for (var i = 0; i <= state.frame; i++) {
           var v = p.array[p.offset + 3 * i + 2];
@@ -267,12 +391,14 @@
         }
         ctx2.stroke();
       });
-      ctx2.strokeStyle = "#bbb";
-      ctx2.beginPath();
-      ctx2.moveTo(lx(state.frame), T);
-      ctx2.lineTo(lx(state.frame), H2 - B);
-      ctx2.stroke();
+      ctx2.restore();
+      frameBox(ctx2, box);
+      var st = niceTicks(0, data.steps, box.w / 70);
+      xTicks(ctx2, box, st.values, lx, function (v) { return tickText(v, st.step); });
+      yTicks(ctx2, box, decades, ly, power10);
+      axisLabels(ctx2, W2, H2, box, "step", "loss E(w) (log scale)");
     }
+
 
     function drawReadout() {
       var s = surface();
@@ -282,7 +408,7 @@
         var k = Math.min(state.frame, p.n - 1);
         var row = el("div", {}, readout);
         var sw = el("span", { class: "bpl-se-swatch" }, row);
-        sw.style.background = COLORS[data.optimizers.indexOf(name) % COLORS.length];
+        sw.style.background = color(name);
         var diverged = -1;
         for (var i = 0; i <= k; i++) if (a[o + 3 * i] === NAN) { diverged = i; break; }
         if (diverged >= 0) {
@@ -357,6 +483,9 @@
     resetBtn.addEventListener("click", function () { pause(); state.frame = 0; render(); });
     frameInput.addEventListener("input", function () { pause(); state.frame = Number(frameInput.value); render(); });
 
+    // Re-lay out only when the width really changed (a scroll bar or a zoom), then redraw.
+    window.addEventListener("resize", function () { if (layout()) render(); });
+    layout();
     render();
   }
 
