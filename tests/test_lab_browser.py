@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from browser import chromium, require_chromium
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(660)]
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "ch04_gradient_descent" / "ch04_gradient_descent.ipynb"
@@ -158,10 +158,18 @@ def test_moving_a_slider_redraws_the_live_explorer(tmp_path):
         page.wait_for_selector(
             ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000
         )
-        _run_all(page)
-        try:
-            page.wait_for_selector(FIGURE, timeout=240_000, state="attached")
-        except Exception:
+        # Now and then a "Run All" starts the first cells and then stops with every later
+        # prompt still "[ ]" and the kernel idle (seen under load, cause not found); running
+        # all again is harmless, so a stalled run gets two more chances.
+        for attempt in range(3):
+            _run_all(page)
+            try:
+                page.wait_for_selector(FIGURE, timeout=120_000, state="attached")
+                break
+            except Exception:
+                if attempt < 2:
+                    page.keyboard.press("Escape")
+        else:
             shot = tmp_path / "jupyterlab.png"
             page.screenshot(path=shot, full_page=True)
             pytest.fail(
