@@ -54,3 +54,19 @@ def test_the_detector_itself_can_fail():
     source = "import numpy\ndef f():\n    import matplotlib.pyplot as plt\n"
     assert forbidden_imports(source) == ["matplotlib.pyplot"]
     assert forbidden_imports("from backproplab import widgets\n") == ["backproplab.widgets"]
+
+
+def test_the_grading_checks_load_no_plotting_library():
+    # Autograding imports every check module; plotting would cost time in every submission.
+    code = (
+        "import sys, importlib\n"
+        "from backproplab.grading import ASSIGNMENTS\n"
+        "for a in ASSIGNMENTS: importlib.import_module('backproplab.grading.' + a)\n"
+        f"bad = [m for m in sys.modules\n"
+        f"       if m.split('.')[0] in {FORBIDDEN!r} or m in {FORBIDDEN!r}]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"grading pulled in: {out.stdout.strip()}"
+    for path in sorted((PACKAGE_DIR / "grading").glob("*.py")):
+        assert forbidden_imports(path.read_text()) == [], path.name
