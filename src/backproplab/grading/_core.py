@@ -220,16 +220,15 @@ def check(name, fn, *, hidden=False):
             fail(f"{function} should be a function, but it is {_describe(fn)}.")
         _refuse_static_delegation(fn, function)
         rng = np.random.default_rng(_seed(name))
-        try:
-            if spec.custom is not None:
-                spec.custom(fn, rng, hidden)
-            else:
-                _run_cases(spec, fn, rng, hidden)
-        except CheckFailed as failure:
-            # Re-raised here so the student's traceback ends at this line, not deep inside.
-            message = str(failure)
+        if spec.custom is not None:
+            spec.custom(fn, rng, hidden)
         else:
-            message = None
+            _run_cases(spec, fn, rng, hidden)
+    except CheckFailed as failure:
+        # Re-raised below so the student's traceback ends in this function, not deep inside.
+        message = str(failure)
+    else:
+        message = None
     finally:
         _FUNCTION.reset(token)
         _CALLS.reset(calls_token)
