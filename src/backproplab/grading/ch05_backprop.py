@@ -29,6 +29,7 @@ from backproplab.grading._core import (
     CheckFailed,
     Mistake,
     call_student,
+    check_case,
     expect_close,
     fail,
     register,
@@ -171,21 +172,12 @@ _DENSE_FORWARD_MISTAKES = [
 def _dense_forward(student, rng, hidden):
     for case in _dense_forward_cases(rng, hidden):
         x, W, b = case.args
-        got = call_student(student, x, W, b, case=case.label)
-        if not isinstance(got, (tuple, list)) or len(got) != 2:
-            fail(
-                f"dense_forward should return 2 values (out, cache) but returned {_what(got)} on "
-                f'case "{case.label}".'
-            )
-        out, cache = got
-        expected, _ = layers.dense_forward(x, W, b)
-        wrong = [(m, _quiet_call(m.fn, x, W, b)) for m in _DENSE_FORWARD_MISTAKES]
-        expect_close(
-            out,
-            expected,
-            what="out",
-            case=case.label,
-            mistakes=[p for p in wrong if p[1] is not None],
+        _, cache = check_case(
+            student,
+            layers.dense_forward,
+            case,
+            outputs=("out", None),
+            mistakes=_DENSE_FORWARD_MISTAKES,
         )
         if not isinstance(cache, tuple) or len(cache) != 3:
             fail(
@@ -469,11 +461,16 @@ _NUMGRAD_MISTAKES = [
 def _numerical_gradient(student, rng, hidden):
     # Compared at 1e-6: loose enough for any order of operations, tight enough for O(h) errors.
     for case in _numgrad_cases(rng, hidden):
-        f, x = case.args
-        h = case.kwargs.get("h", 1e-5)
-        expected = gradcheck.numerical_gradient(f, x.copy(), h)
         try:
-            got = call_student(student, f, x, case=case.label, **case.kwargs)
+            check_case(
+                student,
+                gradcheck.numerical_gradient,
+                case,
+                outputs=("grad",),
+                mistakes=_NUMGRAD_MISTAKES,
+                rtol=1e-6,
+                atol=1e-8,
+            )
         except CheckFailed as failure:
             if "changed its input `x`" not in str(failure):
                 raise
@@ -482,14 +479,3 @@ def _numerical_gradient(student, rng, hidden):
                 "every entry back exactly: save old = x[i], and write x[i] = old at the end. "
                 "Adding and subtracting h again does not give back the same float."
             )
-        wrong = [(m, _quiet_call(m.fn, f, x.copy(), h)) for m in _NUMGRAD_MISTAKES]
-        expect_close(
-            got,
-            expected,
-            what="grad",
-            case=case.label,
-            rtol=1e-6,
-            atol=1e-8,
-            mistakes=[p for p in wrong if p[1] is not None],
-            inputs={"x": x},
-        )
