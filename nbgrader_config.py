@@ -7,6 +7,8 @@ version into exercises/<assignment>/, its *release* folder, which is never edite
 
 import os
 
+from backproplab.grading.nbgrader_plugin import configure as configure_trusted_autograding
+
 c = get_config()  # noqa: F821 (traitlets provides get_config when nbgrader loads this file)
 
 # Anchored to this file, so every nbgrader command finds the course wherever it is started.
@@ -20,7 +22,13 @@ c.CourseDirectory.course_id = "backprop-lab"
 # release scores 0 with that message instead of crashing (nbgrader's default, made explicit).
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# Autograding: a cell still running after this many seconds is interrupted and fails, so an
-# endless loop in one submission cannot stall the grading of the class. A correct notebook
-# runs in a few seconds in all (tests/benchmarks/bench_autograde.py).
-c.Execute.timeout = 60
+# Trusted autograding (README, "Autograding you can trust"): the kernel runs the notebook in a
+# sandbox, and every test cell is then decided by the grader, which runs the student's
+# functions in a fresh sandboxed process per test cell and compares them with the reference
+# itself. Nothing a submission does in its kernel can change its grade or anyone else's.
+configure_trusted_autograding(c, c.CourseDirectory.root)
+
+# The kernel's run stops at the first cell still running after this many seconds (the test
+# cells are graded anyway). A correct notebook runs in a few seconds in all
+# (tests/benchmarks/bench_autograde.py).
+c.Execute.timeout = 30

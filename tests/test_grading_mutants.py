@@ -30,6 +30,9 @@ import numpy as np
 import pytest
 
 from backproplab.grading import ASSIGNMENTS, CheckFailed, check, graded_functions
+from backproplab.grading.extract import function_source
+from backproplab.grading.sandbox import Limits
+from backproplab.grading.trusted import run_test_cell
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -122,6 +125,27 @@ def run_check(assignment_id, function, source=None):
     return None
 
 
+def run_check_sandboxed(assignment_id, function, source=None):
+    """:func:`run_check` as ``nbgrader autograde`` runs it: the function's source is taken from
+    the notebook's cells (plus ``source`` as a last cell) and run in a sandboxed child."""
+    cells = [
+        (index, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
+        for index, cell in enumerate(_notebook(assignment_id)["cells"])
+        if cell["cell_type"] == "code" and not cell["metadata"].get("nbgrader", {}).get("grade")
+    ]
+    if source is not None:
+        cells.append((len(cells) + 1000, source))
+    ok, text, _ = run_test_cell(
+        [(f"{assignment_id}.{function}", function, True)],
+        {function: function_source(cells, function)},
+        Limits(),
+    )
+    return None if ok else text
+
+
+MODES = {"in-process": run_check, "sandboxed": run_check_sandboxed}
+
+
 def _variants(kind):
     """``pytest.param(assignment_id, entry)`` for every mutant or alternative of every bank."""
     params = []
@@ -187,25 +211,28 @@ def test_each_graded_function_has_a_check_mutants_and_an_alternative(assignment_
         assert any(a["function"] == function for a in bank[1]), f"no alternative to {function}"
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("assignment_id", "function"), _graded())
-def test_solution_passes_its_check(assignment_id, function):
-    assert run_check(assignment_id, function) is None
+def test_solution_passes_its_check(assignment_id, function, mode):
+    assert MODES[mode](assignment_id, function) is None
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("assignment_id", "mutant"), _variants("mutant"))
-def test_mutant_is_caught_with_a_named_mistake(assignment_id, mutant):
+def test_mutant_is_caught_with_a_named_mistake(assignment_id, mutant, mode):
     _needs_solution(assignment_id)
     _needs_function(assignment_id, mutant["function"])
-    message = run_check(assignment_id, mutant["function"], mutant["source"])
+    message = MODES[mode](assignment_id, mutant["function"], mutant["source"])
     assert message is not None, f"the mutant survived:\n{mutant['source']}"
     assert re.search(mutant["message"], message, re.IGNORECASE), (
         f"caught, but the message does not match {mutant['message']!r}:\n{message}"
     )
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("assignment_id", "alternative"), _variants("alternative"))
-def test_alternative_passes(assignment_id, alternative):
+def test_alternative_passes(assignment_id, alternative, mode):
     _needs_solution(assignment_id)
     _needs_function(assignment_id, alternative["function"])
-    message = run_check(assignment_id, alternative["function"], alternative["source"])
+    message = MODES[mode](assignment_id, alternative["function"], alternative["source"])
     assert message is None, f"a valid implementation fails:\n{message}"

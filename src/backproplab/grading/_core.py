@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backproplab.grading._wire import Ref
+
 ASSIGNMENTS = (
     "ch01_perceptron",
     "ch02_activations",
@@ -58,6 +60,13 @@ _CALLS = contextvars.ContextVar("student_calls", default=None)
 
 class CheckFailed(AssertionError):
     """A student's function gave a wrong result; the message says what and, if known, why."""
+
+
+class SandboxFault(Exception):
+    """The process running a student's function was stopped or ended (trusted grading).
+
+    The message completes "<function> ...", e.g. "did not finish within 30 s".
+    """
 
 
 @dataclass(frozen=True)
@@ -490,6 +499,13 @@ def call_student(fn, *args, case, **kwargs):
             "A graded function must compute its result with NumPy and your own code, so this "
             "test scores 0."
         )
+    if isinstance(error, SandboxFault):
+        fail(f'{function} {error} (on case "{case}").')
+    if isinstance(error, ImportError) and "backproplab" in str(error):
+        fail(
+            f"{function} must not use backproplab ({error}). A graded function must compute "
+            "its result with NumPy and your own code, so this test scores 0."
+        )
     if isinstance(error, NotImplementedError):
         fail(
             f"{function} is not implemented yet: replace `raise NotImplementedError()` with "
@@ -505,6 +521,10 @@ def call_student(fn, *args, case, **kwargs):
 
 def _where(error):
     """' at line N: <source>' for the innermost frame of the student's own code."""
+    remote = getattr(error, "where", None)  # raised in a sandboxed child (trusted grading)
+    if remote:
+        name, _, text = remote
+        return f"\n  in {name}: {text}" if text else f"\n  in {name}"
     frames = [
         f
         for f in traceback.extract_tb(error.__traceback__)
@@ -578,6 +598,8 @@ def fail(message):
 def _describe(value):
     if value is None:
         return "None"
+    if type(value) is Ref:  # an object that stayed in the sandboxed child (trusted grading)
+        return f"an object of type {value.type_name.removeprefix('__student__.')}"
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
     return f"a {type(value).__module__}.{type(value).__qualname__}"
