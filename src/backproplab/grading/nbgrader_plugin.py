@@ -51,7 +51,7 @@ from traitlets import Float, Integer, Unicode
 
 from backproplab.grading import sandbox
 from backproplab.grading.extract import function_source
-from backproplab.grading.trusted import run_test_cell
+from backproplab.grading.trusted import ChildPool, run_test_cell
 
 SCHEMA_VERSION = 3
 
@@ -195,6 +195,14 @@ class TrustedChecks(NbGraderPreprocessor):
             for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and _grade_id(cell) not in tests
         ]
+        pool = ChildPool(limits)  # one sandbox per notebook, a fresh child per test cell
+        try:
+            self._grade(nb, tests, code_cells, pool)
+        finally:
+            pool.close()
+        return nb, resources
+
+    def _grade(self, nb, tests, code_cells, pool):
         warned = False
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or _grade_id(cell) not in tests:
@@ -203,7 +211,7 @@ class TrustedChecks(NbGraderPreprocessor):
             if not calls:
                 continue  # not a backproplab check: the kernel's outcome stands
             sources = {fn: function_source(code_cells, fn, stop=index) for _, fn, _ in calls}
-            passed, text, sandboxed = run_test_cell(calls, sources, limits)
+            passed, text, sandboxed = run_test_cell(calls, sources, pool.limits, pool)
             if not sandboxed and not warned:
                 warned = True
                 self.log.warning(
@@ -212,7 +220,6 @@ class TrustedChecks(NbGraderPreprocessor):
                     "Install it with `apt install bubblewrap`."
                 )
             cell.outputs = [_outcome(passed, text)]
-        return nb, resources
 
     def _restore_missing(self, nb, tests):
         """Put back every test cell that was deleted or lost its nbgrader metadata."""

@@ -158,7 +158,7 @@ def child_command(workdir):
     for name in ("_child.py", "_wire.py"):
         args += ["--ro-bind", os.path.join(_HERE, name), f"/sandbox/grading/{name}"]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
-    args += ["--", python, "-I", "-S", "/sandbox/grading/_child.py", "/sandbox/site"]
+    args += ["--", python, "-I", "-S", "/sandbox/grading/_child.py", "/sandbox/site", "--sandboxed"]
     return args, True
 
 

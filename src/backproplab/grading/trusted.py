@@ -18,6 +18,7 @@ import io
 import os
 import select
 import shutil
+import subprocess
 import time
 
 from backproplab.grading import _wire, sandbox
@@ -39,50 +40,60 @@ def _exception_class(name):
     return type(name, (Exception,), {})
 
 
-class RemoteFunction:
-    """A student's function running in a sandboxed child; call it like the function itself.
+class ChildPool:
+    """One sandboxed zygote (``_child.py``) that forks a fresh child per check group.
 
-    Parameters
-    ----------
-    name : str
-        The function's name.
-    source : str
-        The code that defines it (see :func:`backproplab.grading.extract.function_source`).
-    limits : sandbox.Limits
-        Resource limits; ``limits.wall_seconds`` is the budget for all calls together.
+    The pipes are shared: while a group runs, its child answers on them; when the group ends,
+    the zygote reports and waits for the next ``fork``. After a fault (a timeout, a child that
+    died mid-message) the whole sandbox is killed and the next group starts a new one.
     """
 
-    def __init__(self, name, source, limits):
-        self.__name__ = self.__qualname__ = name
-        self._limits = limits
-        self._workdir = sandbox.private_dir()
-        self._peer = _wire.Peer(lend=True)
-        self._fault = None
-        self._deadline = time.monotonic() + limits.wall_seconds
-        self._process, self._stderr, self.sandboxed = sandbox.start_child(limits, self._workdir)
+    def __init__(self, limits):
+        self.limits = limits
+        self.sandboxed = True
+        self._process = None
+        self._workdir = None
         self._buffer = b""
-        self._send({"op": "load", "source": source, "name": name})
-        reply, _ = self._receive()
-        self.__signature__ = _signature(reply.get("params", []))
+        self._deadline = 0.0
 
-    # --- the channel ---------------------------------------------------------------------
+    def fork(self, wall_seconds):
+        """Start a group: returns once a fresh child is ready for ``load``."""
+        if self._process is None or self._process.poll() is not None:
+            self.close()
+            self._workdir = sandbox.private_dir()
+            self._process, self._stderr, self.sandboxed = sandbox.start_child(
+                self.limits, self._workdir
+            )
+            self._buffer = b""
+        self._deadline = time.monotonic() + wall_seconds
+        self.send({"op": "fork"})
 
-    def _die(self, reason):
-        self._fault = SandboxFault(reason)
-        self.close()
-        raise self._fault
+    def end(self):
+        """End the current group; on any trouble, drop the sandbox (the group is over anyway)."""
+        try:
+            self._deadline = time.monotonic() + 10
+            self.send({"op": "end"})
+            reply, _ = self.receive()
+            if reply.get("op") != "ended":
+                self.close()
+        except (SandboxFault, _wire.WireError, OSError):
+            self.close()
 
-    def _send(self, meta, arrays=None):
+    def send(self, meta, arrays=None):
         data = memoryview(_wire.pack(meta, arrays))
         fd = self._process.stdin.fileno()
         while data:
             _, ready, _ = select.select([], [fd], [], self._remaining())
             if not ready:
-                self._timeout()
+                self._fail(None)
             try:
                 data = data[os.write(fd, data[: 1 << 16]) :]
-            except (BrokenPipeError, OSError):
-                self._ended()
+            except OSError:
+                self._fail(self._ended())
+
+    def receive(self):
+        length = _wire.frame_length(self._read(8))
+        return _wire.unpack(self._read(length))
 
     def _remaining(self):
         return max(0.0, self._deadline - time.monotonic())
@@ -92,45 +103,111 @@ class RemoteFunction:
         while len(self._buffer) < n:
             ready, _, _ = select.select([fd], [], [], self._remaining())
             if not ready:
-                self._timeout()
+                self._fail(None)
             chunk = os.read(fd, 1 << 20)
             if not chunk:
-                self._ended()
+                self._fail(self._ended())
             self._buffer += chunk
         data, self._buffer = self._buffer[:n], self._buffer[n:]
         return data
 
-    def _receive(self):
-        try:
-            length = _wire.frame_length(self._read(8))
-            return _wire.unpack(self._read(length))
-        except _wire.WireError as error:
-            self._die(f"sent the grader something it cannot read ({error})")
-
-    def _timeout(self):
-        self._die(
-            f"did not finish within {self._limits.wall_seconds:g} s (the time limit for all of "
-            "this function's cases together): an endless loop? The grader stopped it"
-        )
+    def _fail(self, reason):
+        if reason is None:
+            reason = (
+                f"did not finish within {self.limits.wall_seconds:g} s (the time limit for "
+                "all of this function's cases together): an endless loop? The grader stopped it"
+            )
+        self.close()
+        raise SandboxFault(reason)
 
     def _ended(self):
-        self._process.wait(timeout=5)
-        code = self._process.returncode
-        detail = self._stderr.text().strip().splitlines()
-        why = f" ({detail[-1][:300]})" if detail else ""
-        if code is not None and code < 0:
-            name = {9: "SIGKILL", 24: "SIGXCPU", 25: "SIGXFSZ", 11: "SIGSEGV"}.get(-code, -code)
-            self._die(f"stopped the process running it (signal {name}){why}")
-        self._die(
-            f"ended the process running it (exit status {code}: os._exit, sys.exit from a "
-            f"thread, or a crash){why}"
+        # The pipe closed: the child (or the whole sandbox) ended mid-group.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=0.5)
+        detail = (
+            self._stderr.text().strip().splitlines() if self._process.poll() is not None else []
         )
+        why = f" ({detail[-1][:300]})" if detail else ""
+        return (
+            f"ended the process running it (os._exit, a signal, or a crash) before it returned{why}"
+        )
+
+    def close(self):
+        """Stop the sandbox (and everything in it) and remove its folder."""
+        if self._process is None:
+            return
+        sandbox.kill(self._process)
+        for pipe in (self._process.stdin, self._process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        self._stderr.text()  # joins the thread that drains (and closes) stderr
+        shutil.rmtree(self._workdir, ignore_errors=True)
+        self._process = None
+
+
+class RemoteFunction:
+    """A student's function running in a sandboxed child; call it like the function itself.
+
+    Parameters
+    ----------
+    name : str
+        The function's name.
+    source : str
+        The code that defines it (see :func:`backproplab.grading.extract.function_source`).
+    pool : ChildPool
+        Where the child comes from; ``pool.limits.wall_seconds`` is the budget for all calls.
+    """
+
+    def __init__(self, name, source, pool):
+        self.__name__ = self.__qualname__ = name
+        self._pool = pool
+        self._peer = _wire.Peer(lend=True)
+        self._fault = None
+        try:
+            pool.fork(pool.limits.wall_seconds)
+            self.sandboxed = pool.sandboxed
+            pool.send({"op": "load", "source": source, "name": name})
+            reply, _ = self._receive()
+        except SandboxFault as fault:
+            self._fault = fault
+            raise
+        self.__signature__ = _signature(reply.get("params", []))
+
+    def _receive(self):
+        try:
+            reply, arrays = self._pool.receive()
+        except _wire.WireError as error:
+            self._die(f"sent the grader something it cannot read ({error})")
+        if reply.get("op") == "ended":
+            # The zygote reports the child's end: the group is over, the sandbox is fine.
+            status = reply.get("status")
+            self._fault = SandboxFault(
+                f"ended the process running it (exit status {status}: os._exit, a signal, "
+                "or a crash) before it returned"
+            )
+            raise self._fault
+        return reply, arrays
+
+    def _send(self, meta, arrays=None):
+        self._pool.send(meta, arrays)
+
+    def _die(self, reason):
+        self._fault = SandboxFault(reason)
+        self._pool.close()
+        raise self._fault
 
     # --- calling ---------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
         if self._fault is not None:
             raise self._fault
+        try:
+            return self._call(args, kwargs)
+        except SandboxFault as fault:
+            self._fault = fault
+            raise
+
+    def _call(self, args, kwargs):
         encoder = _wire.Encoder(self._peer)
         meta = {"op": "call", "args": encoder.node(list(args)), "kwargs": encoder.node(kwargs)}
         self._send(meta, encoder.arrays)
@@ -181,13 +258,9 @@ class RemoteFunction:
         return error
 
     def close(self):
-        """Stop the child (and everything it started) and remove its folder."""
-        sandbox.kill(self._process)
-        for pipe in (self._process.stdin, self._process.stdout):
-            with contextlib.suppress(OSError):
-                pipe.close()
-        self._stderr.text()  # joins the thread that drains (and closes) stderr
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        """End this function's group (the child exits; the zygote cleans up after it)."""
+        if self._fault is None:
+            self._pool.end()
 
 
 def _signature(params):
@@ -232,7 +305,7 @@ def _write_back(original, new):
         original.bit_generator.state = new.bit_generator.state
 
 
-def run_test_cell(calls, sources, limits):
+def run_test_cell(calls, sources, limits, pool=None):
     """Grade one test cell: its checks against the student's functions, each in a child.
 
     Parameters
@@ -242,6 +315,8 @@ def run_test_cell(calls, sources, limits):
     sources : dict
         Function name -> the code that defines it (None if the notebook defines none).
     limits : sandbox.Limits
+    pool : ChildPool, optional
+        The notebook's sandbox, shared by its test cells; by default one for this cell only.
 
     Returns
     -------
@@ -253,6 +328,16 @@ def run_test_cell(calls, sources, limits):
     for name, function, hidden in calls:
         previous = merged.get(name, (function, False))
         merged[name] = (function, previous[1] or hidden)
+    own_pool = pool is None
+    pool = ChildPool(limits) if own_pool else pool
+    try:
+        return _run_checks(merged, sources, pool)
+    finally:
+        if own_pool:
+            pool.close()
+
+
+def _run_checks(merged, sources, pool):
     lines, sandboxed = [], True
     for name, (function, hidden) in merged.items():
         source = sources.get(function)
@@ -266,7 +351,7 @@ def run_test_cell(calls, sources, limits):
         output = io.StringIO()
         remote = None
         try:
-            remote = RemoteFunction(function, source, limits)
+            remote = RemoteFunction(function, source, pool)
             sandboxed = remote.sandboxed
             with contextlib.redirect_stdout(output):
                 check(name, remote, hidden=hidden)
