@@ -14,6 +14,7 @@ tagged JSON nodes, so no pickle ever crosses the boundary and a value that is no
 import io
 import json
 import struct
+import zipfile
 
 import numpy as np
 
@@ -193,9 +194,19 @@ def pack(meta, arrays=None):
 def unpack(payload):
     """(meta, arrays) from a frame's payload; no pickles, numeric arrays only."""
     try:
+        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+            members = archive.infolist()
+        if any(m.compress_type != zipfile.ZIP_STORED for m in members):
+            raise WireError("compressed members are not allowed")
+        if sum(m.file_size for m in members) > MAX_FRAME:
+            raise WireError(f"contents exceed the {MAX_FRAME}-byte limit")
         with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
+        if not all(type(a) is np.ndarray for a in arrays.values()):
+            raise WireError("every member must be a .npy array")
         meta = json.loads(bytes(arrays.pop("meta")).decode())
+    except WireError:
+        raise
     except Exception as error:
         raise WireError(f"unreadable message ({type(error).__name__}: {error})") from None
     if not isinstance(meta, dict):

@@ -21,6 +21,8 @@ import symtable
 from dataclasses import dataclass
 
 _MAGIC = re.compile(r"^\s*[%!]")
+# Cell magics whose body runs as ordinary Python in the notebook's namespace.
+_PYTHON_CELL_MAGICS = frozenset({"time", "capture", "prun"})
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,27 @@ class _Statement:
     uses: frozenset
 
 
-def _without_magics(source):
-    # A line magic or shell escape becomes an empty line, so line numbers stay put.
+def _blank_magic_lines(source):
     return "\n".join("" if _MAGIC.match(line) else line for line in source.splitlines())
+
+
+def _without_magics(source):
+    """The cell as Python: IPython's own transforms turn magics and ``!`` into calls."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return _blank_magic_lines(source)
+    lines = source.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        magic = lines[first].strip()[2:].split()
+        if not magic or magic[0] not in _PYTHON_CELL_MAGICS:
+            return ""  # %%bash, %%writefile, ...: the cell defines no Python names
+        source = "\n".join([*lines[:first], "", *lines[first + 1 :]])
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return source
 
 
 def _defined_names(node):
@@ -81,10 +101,15 @@ def _statements(cells):
     """Every top-level statement of every parsable cell, with what it defines and uses."""
     statements, unparsable = [], []
     for index, source in cells:
-        text = _without_magics(source)
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
+        tree = None
+        # IPython's transforms first; failing that, magic-looking lines blanked out.
+        for text in (_without_magics(source), _blank_magic_lines(source)):
+            try:
+                tree = ast.parse(text)
+                break
+            except SyntaxError:
+                continue
+        if tree is None:
             unparsable.append((index, source))
             continue
         lines = text.splitlines()

@@ -155,12 +155,18 @@ def _checks_in(source):
             k.arg == "hidden" and isinstance(k.value, ast.Constant) and k.value.value is True
             for k in node.keywords
         )
-        calls.append((node.args[0].value, node.args[1].id, hidden))
-    return calls
+        position = (node.lineno, node.col_offset)
+        calls.append((position, node.args[0].value, node.args[1].id, hidden))
+    return [call[1:] for call in sorted(calls)]
 
 
 def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _is_test_cell(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 class TrustedChecks(NbGraderPreprocessor):
@@ -269,7 +275,7 @@ class BoundOutput(NbGraderPreprocessor):
             for output in cell.get("outputs", []):
                 output = self._bounded(output)
                 size = len(json.dumps(output))
-                if total + size > self.max_total_chars and not _grade_id(cell):
+                if total + size > self.max_total_chars and not _is_test_cell(cell):
                     kept.append(
                         _note("[autograder] Output removed: the notebook's outputs are too large.")
                     )
@@ -332,17 +338,17 @@ def pre_convert_hook(assignment, student, notebooks):
     folder = os.path.dirname(notebooks[0])
     assignment_id = os.path.basename(folder)
     expected = os.path.join(folder, f"{assignment_id}.ipynb")
-    if expected not in notebooks:
-        others = sorted(glob.glob(os.path.join(folder, "*.ipynb")))
-        if len(others) == 1:
-            _write_renamed(others[0], expected)
-            notebooks[notebooks.index(others[0])] = expected
     for path in notebooks:
         try:
             nbformat.read(path, as_version=4)
         except Exception as error:
             os.replace(path, path + ".unreadable")
             nbformat.write(_unreadable_stub(os.path.basename(path), error), path)
+    if expected not in notebooks:
+        others = sorted(glob.glob(os.path.join(folder, "*.ipynb")))
+        if len(others) == 1 and others[0] in notebooks:
+            _write_renamed(others[0], expected)
+            notebooks[notebooks.index(others[0])] = expected
 
 
 def _write_renamed(path, expected):
