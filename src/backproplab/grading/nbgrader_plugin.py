@@ -385,6 +385,9 @@ def configure(c, course_root):
         RepairMetadata,
         ClearOutput,
         DeduplicateIds,
+        # DeduplicateIds leaves `nbgrader: {}` on a duplicated cell, which CheckCellMetadata
+        # then rejects as an old schema and the whole batch stops; drop it.
+        RepairMetadata,
         OverwriteKernelspec,
         OverwriteCells,
         CheckCellMetadata,
