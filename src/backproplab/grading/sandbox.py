@@ -251,8 +251,9 @@ def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2
     _bind_once(args, private_dir, writable=True, seen=seen)
     _bind_once(args, cwd, writable=True, seen=seen)
     # ipykernel exits when its parent pid changes, and in a PID namespace its parent is
-    # bwrap's init; --die-with-parent ends it with the grader instead.
-    args += ["--chdir", os.path.realpath(cwd), "--unsetenv", "JPY_PARENT_PID"]
+    # bwrap's init; 1 is the value ipykernel reads as "no parent to watch" (without one at
+    # all it prints a console banner into the grader's log). --die-with-parent ends it.
+    args += ["--chdir", os.path.realpath(cwd), "--setenv", "JPY_PARENT_PID", "1"]
     for name, value in (
         ("HOME", "/tmp"),
         ("IPYTHONDIR", "/tmp/.ipython"),
