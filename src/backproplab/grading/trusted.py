@@ -57,7 +57,7 @@ class ChildPool:
         self._deadline = 0.0
 
     def fork(self, wall_seconds):
-        """Start a group: returns once a fresh child is ready for ``load``."""
+        """Start a group: ask the zygote (started first if needed) for a fresh child."""
         if self._process is None or self._process.poll() is not None:
             self.close()
             self._workdir = sandbox.private_dir()
@@ -179,7 +179,9 @@ class RemoteFunction:
         except _wire.WireError as error:
             self._die(f"sent the grader something it cannot read ({error})")
         if reply.get("op") == "ended":
-            # The zygote reports the child's end: the group is over, the sandbox is fine.
+            # The zygote reports the child's end mid-group. Start the next group in a new
+            # sandbox: whatever the child left unread in the pipe must not reach it.
+            self._pool.close()
             status = reply.get("status")
             self._fault = SandboxFault(
                 f"ended the process running it (exit status {status}: os._exit, a signal, "
