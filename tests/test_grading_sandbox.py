@@ -453,3 +453,20 @@ def test_kernel_command_applies_the_memory_limit(bwrap, course):
         """
     )
     assert run_in_kernel_sandbox(course, code)[0] == ["MemoryError"]
+
+
+def test_kernel_command_keeps_library_folders_that_live_under_tmp(bwrap, course, monkeypatch):
+    # A checkout or virtual environment under /tmp (CI clones there) must stay visible: the
+    # sandbox's fresh /tmp is mounted before the binds, not over them.
+    library = Path(tempfile.mkdtemp(prefix="bpl-lib-", dir="/tmp"))
+    try:
+        (library / "tmp_library_probe.py").write_text("VALUE = 42\n")
+        monkeypatch.setattr(sys, "path", [*sys.path, str(library)])
+        code = (
+            f"import sys; sys.path.append({str(library)!r}); "
+            "import tmp_library_probe; print(tmp_library_probe.VALUE)"
+        )
+        out, _ = run_in_kernel_sandbox(course, code)
+        assert out == ["42"]
+    finally:
+        shutil.rmtree(library, ignore_errors=True)

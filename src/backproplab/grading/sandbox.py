@@ -35,6 +35,9 @@ from dataclasses import dataclass
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 NOBODY = 65534
+# Mounted before any bind: a later --tmpfs /tmp would hide whatever was bound under /tmp (a
+# course, a virtual environment or a checkout can live there).
+_FRESH_MOUNTS = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def child_command(workdir):
         return [python, "-I", "-S", os.path.join(_HERE, "_child.py"), site], False
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
-    args += ["--hostname", "sandbox", *_system_binds()]
+    args += ["--hostname", "sandbox", *_system_binds(), *_FRESH_MOUNTS]
     seen = set(_SYSTEM_DIRS)
     _bind_once(args, sys.base_prefix, seen=seen)
     _bind_once(args, os.path.dirname(python), seen=seen)
@@ -157,7 +160,7 @@ def child_command(workdir):
         args += ["--ro-bind", path, f"/sandbox/site/{os.path.basename(path)}"]
     for name in ("_child.py", "_wire.py"):
         args += ["--ro-bind", os.path.join(_HERE, name), f"/sandbox/grading/{name}"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    args += ["--chdir", "/tmp"]
     args += ["--", python, "-I", "-S", "/sandbox/grading/_child.py", "/sandbox/site", "--sandboxed"]
     return args, True
 
@@ -233,6 +236,7 @@ def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2
     args = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
     args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
     args += ["--hostname", "sandbox", *_system_binds(), "--ro-bind", "/etc", "/etc"]
+    args += _FRESH_MOUNTS
     seen = set(_SYSTEM_DIRS)
     package_root = os.path.dirname(os.path.dirname(_HERE))  # holds backproplab (editable or not)
     for path in [
@@ -247,7 +251,6 @@ def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2
         if real and os.path.isdir(real) and not (root + os.sep).startswith(real + os.sep):
             _bind_once(args, real, seen=seen)
     _bind_once(args, os.path.dirname(os.path.realpath(command[0])), seen=seen)
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     _bind_once(args, private_dir, writable=True, seen=seen)
     _bind_once(args, cwd, writable=True, seen=seen)
     # ipykernel exits when its parent pid changes, and in a PID namespace its parent is
