@@ -354,3 +354,20 @@ def test_feedback_is_small(run, student):
     path = run.root / "feedback" / student / A / f"{A}.html"
     assert path.is_file(), f"no feedback for {student}:\n{run.log()}"
     assert path.stat().st_size < MAX_FEEDBACK
+
+
+def test_the_sandboxed_kernel_runs_a_correct_notebook_to_the_end(run):
+    # The grades never depend on the kernel, so they cannot show that it ran: the outputs do.
+    path = run.root / "autograded" / "correct" / A / f"{A}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert all(cell.get("execution_count") for cell in code), "some cells never ran"
+    text = json.dumps(notebook)
+    assert "The kernel stopped" not in text
+    # A demo cell's print, e.g. identity([-2, 0, 3]), came from the kernel.
+    assert "[-2.  0.  3.]" in text
+
+
+def test_a_kernel_stopped_by_a_fault_says_so(run):
+    path = run.root / "autograded" / "sigint_immune" / A / f"{A}.ipynb"
+    assert "The kernel stopped here" in path.read_text(encoding="utf-8")
