@@ -4,6 +4,9 @@ The checks are registered here under a test-only assignment name ("core_test"), 
 references written in this file, so these tests do not depend on any chapter's checks.
 """
 
+import contextlib
+import io
+
 import numpy as np
 import pytest
 
@@ -436,3 +439,31 @@ def test_check_case_runs_one_case_with_shape_advice(capsys):
     assert capsys.readouterr().out == "\u2713 outer_steps: 2 cases pass\n"
     message = failure("core_test.outer_steps", lambda a, b: np.outer(b, a))
     assert message.endswith("expected shape (2, 3). Outer products are (len(a), len(b)).")
+
+
+def _inputs_seen(salt):
+    """The inputs that check() hands a correct sigmoid, with the given salt."""
+    seen = []
+
+    def sigmoid(z):
+        seen.append(np.array(z, copy=True))
+        return np.exp(-np.logaddexp(0.0, -z))
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        check("ch02_activations.sigmoid", sigmoid, hidden=True, salt=salt)
+    return seen
+
+
+def _same(a, b):
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True)
+    )
+
+
+def test_a_salt_changes_the_random_cases_and_only_them():
+    plain, again = _inputs_seen(b""), _inputs_seen(b"")
+    salted, salted_again = _inputs_seen(b"course secret"), _inputs_seen(b"course secret")
+    assert _same(plain, again) and _same(salted, salted_again)
+    assert not _same(plain, salted)
+    # The hand-made cases (the first ones) do not depend on the seed.
+    assert np.array_equal(plain[0], salted[0])

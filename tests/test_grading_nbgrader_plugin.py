@@ -6,6 +6,7 @@ defaults (20 000 characters per output, 400 000 for a notebook's outputs).
 
 import json
 import os
+import stat
 
 import nbformat
 import pytest
@@ -379,3 +380,15 @@ def test_configure_wires_the_trusted_pipeline(tmp_path):
     assert c.Autograde.pre_convert_hook is plugin.pre_convert_hook
     assert c.RobustExecute.kernel_manager_class is plugin.SandboxedKernelManager
     assert c.SandboxedKernelManager.course_root == os.path.abspath(str(tmp_path / "course"))
+
+
+def test_the_course_secret_is_created_private_and_then_kept(tmp_path):
+    from backproplab.grading.nbgrader_plugin import _course_secret
+
+    path = tmp_path / ".grading-secret"
+    first = _course_secret(str(path))
+    assert len(first) == 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert _course_secret(str(path)) == first
+    other = tmp_path / "other-course-secret"
+    assert _course_secret(str(other)) != first

@@ -208,6 +208,9 @@ def course(request, tmp_path_factory):
             SOLUTIONS / assignment_id, course.root / "solutions" / assignment_id, ignore=IGNORED
         )
     shutil.copy(REPO / "nbgrader_config.py", course.root / "nbgrader_config.py")
+    # A fixed grading secret (normally random per course), so the salted random cases, and
+    # with them the diagnoses the feedback must show, are the same on every run.
+    (course.root / ".grading-secret").write_text("test-secret\n", encoding="utf-8")
     pattern = assignments[0] if len(assignments) == 1 else "*"
 
     wait(course, nbgrader(course, "generate_assignment", "generate_assignment", pattern, "--force"))

@@ -185,6 +185,9 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("trusted")
     shutil.copytree(REPO / "solutions" / A, root / "solutions" / A, ignore=IGNORED)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    # A fixed grading secret (normally random per course), so the salted random cases, and
+    # with them the diagnoses the feedback must show, are the same on every run.
+    (root / ".grading-secret").write_text("test-secret\n", encoding="utf-8")
     solution = json.loads((root / "solutions" / A / f"{A}.ipynb").read_text(encoding="utf-8"))
     marker = uuid.uuid4().hex
     run = Run(root, solution, {}, marker)

@@ -27,6 +27,7 @@ import ast
 import glob
 import json
 import os
+import secrets
 import shutil
 
 import nbformat
@@ -175,6 +176,12 @@ class TrustedChecks(NbGraderPreprocessor):
     wall_seconds = Float(30.0, help="Time budget of one test cell's checks.").tag(config=True)
     cpu_seconds = Integer(60, help="CPU seconds for one test cell's checks.").tag(config=True)
     memory_bytes = Integer(2 * 2**30, help="Address space of the process.").tag(config=True)
+    secret_file = Unicode(
+        "",
+        help="A file holding the course's grading secret, created on first use (0600). It "
+        "salts the seed of the random cases, so the inputs graded with cannot be generated "
+        "from the installed package. Empty: no salt.",
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -201,14 +208,15 @@ class TrustedChecks(NbGraderPreprocessor):
             for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and _grade_id(cell) not in tests
         ]
+        salt = _course_secret(self.secret_file) if self.secret_file else b""
         pool = ChildPool(limits)  # one sandbox per notebook, a fresh child per test cell
         try:
-            self._grade(nb, tests, code_cells, pool)
+            self._grade(nb, tests, code_cells, pool, salt)
         finally:
             pool.close()
         return nb, resources
 
-    def _grade(self, nb, tests, code_cells, pool):
+    def _grade(self, nb, tests, code_cells, pool, salt):
         warned = False
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or _grade_id(cell) not in tests:
@@ -217,7 +225,7 @@ class TrustedChecks(NbGraderPreprocessor):
             if not calls:
                 continue  # not a backproplab check: the kernel's outcome stands
             sources = {fn: function_source(code_cells, fn, stop=index) for _, fn, _ in calls}
-            passed, text, sandboxed = run_test_cell(calls, sources, pool.limits, pool)
+            passed, text, sandboxed = run_test_cell(calls, sources, pool.limits, pool, salt)
             if not sandboxed and not warned:
                 warned = True
                 self.log.warning(
@@ -247,6 +255,19 @@ class TrustedChecks(NbGraderPreprocessor):
                 "task": False,
             }
             nb.cells.append(cell)
+
+
+def _course_secret(path):
+    """The bytes of the course's grading secret, created (readable by its owner only) if new."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip().encode()
 
 
 def _outcome(passed, text):
@@ -406,6 +427,7 @@ def configure(c, course_root):
     c.Autograde.pre_convert_hook = pre_convert_hook
     c.RobustExecute.kernel_manager_class = SandboxedKernelManager
     c.SandboxedKernelManager.course_root = os.path.abspath(course_root)
+    c.TrustedChecks.secret_file = os.path.join(os.path.abspath(course_root), ".grading-secret")
 
 
 __all__ = [

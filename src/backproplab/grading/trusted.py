@@ -321,7 +321,7 @@ def _write_back(original, new):
         original.bit_generator.state = new.bit_generator.state
 
 
-def run_test_cell(calls, sources, limits, pool=None):
+def run_test_cell(calls, sources, limits, pool=None, salt=b""):
     """Grade one test cell: its checks against the student's functions, each in a child.
 
     Parameters
@@ -333,6 +333,8 @@ def run_test_cell(calls, sources, limits, pool=None):
     limits : sandbox.Limits
     pool : ChildPool, optional
         The notebook's sandbox, shared by its test cells; by default one for this cell only.
+    salt : bytes
+        Passed to :func:`~backproplab.grading.check` (the course's secret).
 
     Returns
     -------
@@ -347,13 +349,13 @@ def run_test_cell(calls, sources, limits, pool=None):
     own_pool = pool is None
     pool = ChildPool(limits) if own_pool else pool
     try:
-        return _run_checks(merged, sources, pool)
+        return _run_checks(merged, sources, pool, salt)
     finally:
         if own_pool:
             pool.close()
 
 
-def _run_checks(merged, sources, pool):
+def _run_checks(merged, sources, pool, salt):
     lines, sandboxed = [], True
     for name, (function, hidden) in merged.items():
         source = sources.get(function)
@@ -370,7 +372,7 @@ def _run_checks(merged, sources, pool):
             remote = RemoteFunction(function, source, pool)
             sandboxed = remote.sandboxed
             with contextlib.redirect_stdout(output):
-                check(name, remote, hidden=hidden)
+                check(name, remote, hidden=hidden, salt=salt)
         except CheckFailed as failure:
             return False, str(failure), sandboxed
         except SandboxFault as fault:
