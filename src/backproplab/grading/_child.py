@@ -180,7 +180,6 @@ class Child:
                 }
         except BaseException as error:
             self.load_error = _error_meta(error, self.source_lines)
-            self.load_error["at_load"] = True
         params = []
         if self.load_error is None:
             try:

@@ -90,6 +90,15 @@ def _system_binds():
     return args
 
 
+def _bwrap_base(bwrap, *extra):
+    """What both sandboxes share: no namespaces in common with the host, user ``nobody``
+    with no capabilities, the system folders read-only, then ``extra``, then fresh /proc,
+    /dev and /tmp (before any bind, which they would otherwise hide)."""
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
+    args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    return [*args, "--hostname", "sandbox", *_system_binds(), *extra, *_FRESH_MOUNTS]
+
+
 def _bind_once(args, path, *, writable=False, seen):
     path = os.path.realpath(path)
     if path in seen or not os.path.exists(path):
@@ -150,9 +159,7 @@ def child_command(workdir):
     bwrap = bwrap_path()
     if bwrap is None:
         return [python, "-I", "-S", os.path.join(_HERE, "_child.py"), site], False
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-    args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
-    args += ["--hostname", "sandbox", *_system_binds(), *_FRESH_MOUNTS]
+    args = _bwrap_base(bwrap, "--new-session")
     seen = set(_SYSTEM_DIRS)
     _bind_once(args, sys.base_prefix, seen=seen)
     _bind_once(args, os.path.dirname(python), seen=seen)
@@ -233,10 +240,8 @@ def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2
     if bwrap is None:
         return [*limits, *command]
     root = os.path.realpath(course_root)
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
-    args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
-    args += ["--hostname", "sandbox", *_system_binds(), "--ro-bind", "/etc", "/etc"]
-    args += _FRESH_MOUNTS
+    # No --new-session: the kernel is already a session leader with no terminal.
+    args = _bwrap_base(bwrap, "--ro-bind", "/etc", "/etc")
     seen = set(_SYSTEM_DIRS)
     package_root = os.path.dirname(os.path.dirname(_HERE))  # holds backproplab (editable or not)
     for path in [
