@@ -24,7 +24,8 @@ GRADEBOOK_RELEASE := $(BUILD)/nbgrader-release
 NBGRADER_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help book test bench lint lab clean assignments autograde feedback grades mutation-report
+.PHONY: help book test bench lint lab clean assignments autograde feedback grades mutation-report \
+	hub hub-down
 
 help:
 	@echo "Backprop Lab"
@@ -41,6 +42,9 @@ help:
 	@echo "  make autograde A=<id>  autograde submitted/*/<id>/ into autograded/ and gradebook.db"
 	@echo "  make feedback A=<id>   write feedback/<student>/<id>/<id>.html"
 	@echo "  make grades            export every grade to grades.csv"
+	@echo "  make hub               (as root) the course on a local JupyterHub: one instructor and"
+	@echo "                         two students, on http://127.0.0.1:8000 (HUB_PORT=... for another)"
+	@echo "  make hub-down          stop it and delete the demo's users, course and exchange"
 	@echo "The first target you run creates .venv with $(PYTHON) and installs requirements.txt;"
 	@echo "later runs re-install only when requirements.txt, constraints.txt or pyproject.toml change."
 
@@ -79,8 +83,8 @@ bench: $(STAMP)
 	done
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests deploy
+	$(VENV)/bin/ruff format --check src tests deploy
 
 # Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890".
 LAB_ARGS ?=
@@ -114,6 +118,18 @@ grades: $(STAMP)
 
 mutation-report: $(STAMP)
 	$(VPY) tests/grading_mutants/report.py
+
+# The course on JupyterHub with nbgrader's exchange (deploy/jupyterhub/, README). As root:
+# install the hub's own world-readable environment into /opt/backproplab-hub, create the demo's
+# users and course, and run the hub in the foreground (Ctrl-C stops it). Runs with the system's
+# python3 (stdlib only): the hub's environment is not .venv, which other users cannot read.
+HUB_PORT ?= 8000
+HUB_ARGS ?=
+hub:
+	python3 deploy/jupyterhub/hubctl.py demo --port $(HUB_PORT) $(HUB_ARGS)
+
+hub-down:
+	python3 deploy/jupyterhub/hubctl.py down
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .ruff_cache .hypothesis
