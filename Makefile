@@ -33,13 +33,15 @@ help:
 	@echo "  make test    run the whole test suite, including a build of the book"
 	@echo "  make lab     open JupyterLab on this machine (loopback only) for the exercises;"
 	@echo "               options for it go in LAB_ARGS, e.g. make lab LAB_ARGS=--no-browser"
-	@echo "  make lint    ruff check and ruff format --check on src/ and tests/"
+	@echo "  make lint    ruff check and ruff format --check on src/, tests/ and deploy/"
 	@echo "  make bench   run every tests/benchmarks/bench_*.py script"
 	@echo "  make mutation-report  how many known-wrong functions each check catches"
 	@echo "  make clean   remove build output and caches (keeps .venv)"
 	@echo "Instructors (nbgrader; see README.md):"
 	@echo "  make assignments       regenerate exercises/ from solutions/ (all assignments)"
-	@echo "  make autograde A=<id>  autograde submitted/*/<id>/ into autograded/ and gradebook.db"
+	@echo "  make autograde A=<id>  autograde submitted/*/<id>/ into autograded/ and gradebook.db,"
+	@echo "                         on every core (JOBS=N), live progress; DB=postgresql://... for"
+	@echo "                         a PostgreSQL gradebook (also for feedback and grades)"
 	@echo "  make feedback A=<id>   write feedback/<student>/<id>/<id>.html"
 	@echo "  make grades            export every grade to grades.csv"
 	@echo "  make hub               (as root) the course on a local JupyterHub: one instructor and"
@@ -103,17 +105,26 @@ assignments: $(STAMP)
 
 # Grading needs the assignment's test cells in gradebook.db: recording them from solutions/
 # first (into a scratch release) makes a fresh clone work and grades with the current tests.
+# Then backproplab.grading.batch grades every submission with JOBS worker processes (default:
+# the usable cores), with a live progress line and a summary; one log per student in
+# _build/autograde-logs/<id>/. DB: the gradebook's URL for autograde, feedback and grades
+# (default: the SQLite gradebook.db here), e.g. DB='postgresql://grader@/gradebook?host=/run/postgresql'.
+# The quotes in DB_ARG matter: PostgreSQL URLs may contain '&'.
+JOBS ?=
+DB ?=
+DB_ARG = $(if $(DB),'--CourseDirectory.db_url=$(DB)')
+
 autograde: $(STAMP)
-	@test -n "$(A)" || { echo "usage: make autograde A=<assignment id>" >&2; exit 1; }
-	$(NBGRADER) generate_assignment $(A) --force --CourseDirectory.release_directory=$(GRADEBOOK_RELEASE)
-	$(NBGRADER) autograde $(A) $(NBGRADER_ARGS)
+	@test -n "$(A)" || { echo "usage: make autograde A=<assignment id> [JOBS=N] [DB=URL]" >&2; exit 1; }
+	$(NBGRADER) generate_assignment $(A) --force --CourseDirectory.release_directory=$(GRADEBOOK_RELEASE) $(DB_ARG)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VPY) -m backproplab.grading.batch $(A) $(if $(JOBS),--jobs $(JOBS)) $(if $(DB),--db '$(DB)') -- $(NBGRADER_ARGS)
 
 feedback: $(STAMP)
-	@test -n "$(A)" || { echo "usage: make feedback A=<assignment id>" >&2; exit 1; }
-	$(NBGRADER) generate_feedback $(A) $(NBGRADER_ARGS)
+	@test -n "$(A)" || { echo "usage: make feedback A=<assignment id> [DB=URL]" >&2; exit 1; }
+	$(NBGRADER) generate_feedback $(A) $(DB_ARG) $(NBGRADER_ARGS)
 
 grades: $(STAMP)
-	$(NBGRADER) export --to=grades.csv $(NBGRADER_ARGS)
+	$(NBGRADER) export --to=grades.csv $(DB_ARG) $(NBGRADER_ARGS)
 	@echo "wrote grades.csv"
 
 mutation-report: $(STAMP)

@@ -447,3 +447,36 @@ def test_every_student_gets_the_course_environment(hub_run, cycle):
             alice.name, python, "-c", "import backproplab; print(backproplab.__file__)"
         ).stdout
     )
+
+
+def test_batch_grading_in_the_course_service_agrees(hub_run, cycle):
+    """The README's way to grade a large class: a terminal in the course service.
+
+    As the grader user, in the course directory, with the environment the service runs in,
+    ``python -m backproplab.grading.batch`` grades both students again (``--force``) on two
+    workers; it must succeed, and the gradebook must hold the scores the formgrader gave."""
+    run = hub_run
+    hub = run.hub
+    env = {
+        "PATH": f"{hub.env}/bin:/usr/local/bin:/usr/bin:/bin",
+        "HOME": hubctl.home_of(hub.grader),
+        "BACKPROPLAB_HUB_EXCHANGE": hub.exchange,
+    }
+    command = ["python", "-m", "backproplab.grading.batch", ASSIGNMENT, "--jobs", "2"]
+    result = subprocess.run(
+        ["runuser", "-u", hub.grader, "--", "env", "-i"]
+        + [f"{key}={value}" for key, value in env.items()]
+        + [*command, "--", "--force"],
+        capture_output=True,
+        text=True,
+        cwd=hub.course_dir,
+        timeout=600,
+    )
+    report = f"exit {result.returncode}\n{result.stdout}\n{result.stderr[-4000:]}"
+    run.check(result.returncode == 0, f"batch grading in the course service failed: {report}")
+    run.check("2 graded, 0 failed" in result.stderr, f"not both students regraded: {report}")
+    gradebook = {
+        s["student"]: (s["score"], s["max_score"])
+        for s in _formgrader(cycle["instructor"], run, f"submissions/{ASSIGNMENT}", method="GET")
+    }
+    assert gradebook == cycle["gradebook"], (gradebook, cycle["gradebook"])

@@ -35,6 +35,7 @@ def pins(path):
             continue
         name, sep, version = line.partition("==")
         assert sep and version, f"{path.name}: {line!r} is not pinned with =="
+        name = re.sub(r"\[[^\]]*\]$", "", name.strip())  # psycopg[binary] pins psycopg
         found[re.sub(r"[-_.]+", "-", name).lower()] = version
     return found
 
@@ -102,6 +103,24 @@ def test_requirements_are_pinned_and_agree_with_the_constraints():
     for name, version in top.items():
         assert constraints.get(name) == version, f"{name}=={version} disagrees with constraints"
     assert "backproplab" not in constraints
+
+
+def test_the_hub_environment_is_pinned_like_the_course():
+    """deploy/jupyterhub pins everything, with the repository's versions wherever both have a
+    package (soupsieve excepted: 4.x needs Python >= 3.11.5, Debian 12's is 3.11.2)."""
+    hub = REPO / "deploy" / "jupyterhub"
+    top = pins(hub / "requirements.txt")
+    constraints = pins(hub / "constraints.txt")
+    for name, version in top.items():
+        assert constraints.get(name) == version, f"{name}=={version} disagrees with constraints"
+    assert top["jupyterhub"] == "6.1.1"
+    course = pins(REPO / "constraints.txt")
+    differ = {
+        name: (version, course[name])
+        for name, version in constraints.items()
+        if name in course and course[name] != version
+    }
+    assert set(differ) <= {"soupsieve"}, differ
 
 
 def test_jupyter_book_stays_below_version_2():
