@@ -44,11 +44,6 @@ BANKS = Path(__file__).resolve().parent / "grading_mutants"
 NBGRADER = Path(sys.executable).with_name("nbgrader")
 IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 STUDENTS = ("reference", "blank", "partial")
-# One autograde process for all students. Two processes on disjoint students were faster on
-# two cores, but their kernels raced for the same free TCP ports now and then ("Invalid
-# Signature": one process's client talking to the other's kernel); parallel grading needs
-# its own answer to that (issue #7).
-AUTOGRADE_SLICES = ("*",)
 NOT_IMPLEMENTED = re.compile(r"not implemented yet", re.IGNORECASE)
 SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
@@ -218,13 +213,9 @@ def course(request, tmp_path_factory):
         pytest.fail(f"generate_assignment failed:\n{course.log()}")
     for assignment_id in assignments:
         hand_in(course, assignment_id)
-    wait(
-        course,
-        *(
-            nbgrader(course, f"autograde --student={s}", "autograde", pattern, f"--student={s}")
-            for s in AUTOGRADE_SLICES
-        ),
-    )
+    # One nbgrader process grades every assignment: the batch grader
+    # (backproplab.grading.batch, tests/test_grading_batch.py) parallelises one assignment.
+    wait(course, nbgrader(course, "autograde", "autograde", pattern))
     grades_csv = course.root / "grades.csv"
     wait(
         course,
