@@ -35,7 +35,7 @@ import pytest
 import sqlalchemy.exc
 from nbgrader.converters import NbGraderException
 
-from backproplab.grading import batch
+from backproplab.grading import batch, progress
 
 ASSIGNMENT = "ch02_activations"
 STUDENTS = 10
@@ -44,9 +44,10 @@ PROGRESS = re.compile(
     r"(\d+) running, ETA (\?|\d+s|\d+m\d\ds)$",
     re.MULTILINE,
 )
+# Interrupted before anyone is graded, the summary says "no submission processed" instead.
 SUMMARY = re.compile(
     rf"^autograde {ASSIGNMENT}: (\d+) graded, (\d+) failed, (\d+) skipped of (\d+) in \S+ "
-    r"\((\d+\.\d\d) s per submission, (\d+) jobs?\)$",
+    r"\((?:(\d+\.\d\d) s per submission|no submission processed), (\d+) jobs?\)$",
     re.MULTILINE,
 )
 PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
@@ -150,143 +151,6 @@ def test_discover_students_follows_nbgrader_paths_pattern_and_exclusions(tmp_pat
     assert batch.discover_students(str(tmp_path), "a1", exclude=["y2"]) == ["x1"]
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(0, "0s"), (0.4, "0s"), (42.6, "43s"), (60, "1m00s"), (130.4, "2m10s"), (3725, "1h02m")],
-)
-def test_format_duration(seconds, text):
-    assert batch.format_duration(seconds) == text
-
-
-def test_eta_is_the_remaining_work_at_the_throughput_so_far():
-    # 10 processed in 50 s is 5 s each (for the whole pool); 30 left: 150 s.
-    assert batch.eta_seconds(10, 30, 50.0) == pytest.approx(150.0)
-    assert batch.eta_seconds(4, 0, 12.0) == 0.0
-    assert batch.eta_seconds(0, 30, 50.0) is None
-
-
-def test_ledger_hands_out_each_student_once_in_order():
-    ledger = batch.Ledger(["a", "b", "c"])
-    assert ledger.next_for(0) == "a"
-    assert ledger.next_for(1) == "b"
-    assert ledger.running == {0: "a", 1: "b"}
-    ledger.finish(1, "b", batch.Outcome(batch.GRADED))
-    assert ledger.next_for(1) == "c"
-    assert not ledger.pending
-    ledger.finish(0, "a", batch.Outcome(batch.SKIPPED))
-    assert ledger.next_for(0) is None
-    assert (ledger.done, ledger.count(batch.GRADED), ledger.count(batch.SKIPPED)) == (2, 1, 1)
-    assert ledger.not_graded() == ["c"]
-
-
-def test_ledger_fails_the_student_of_a_worker_that_died():
-    ledger = batch.Ledger(["a", "b"])
-    ledger.next_for(0)
-    assert ledger.lost(0, "the worker process ended (exit code -9)") == "a"
-    assert ledger.lost(0, "again") is None  # it was running nothing any more
-    assert ledger.failed() == ["a"]
-    assert ledger.outcomes["a"].reason == "the worker process ended (exit code -9)"
-
-
-def test_progress_line_counts_and_eta():
-    ledger = batch.Ledger([f"s{i}" for i in range(200)])
-    for i in range(37):
-        ledger.next_for(0)
-        status = batch.FAILED if i == 3 else batch.GRADED
-        ledger.finish(0, f"s{i}", batch.Outcome(status))
-    ledger.next_for(0)
-    ledger.next_for(1)
-    # 37 processed in 37 s: 1 s each; 163 left.
-    assert batch.progress_line("ch02_activations", ledger, 37.0) == (
-        "autograde ch02_activations: 37/200 done, 1 failed, 2 running, ETA 2m43s"
-    )
-    assert batch.progress_line("x", batch.Ledger(["a"]), 3.0) == (
-        "autograde x: 0/1 done, 0 failed, 0 running, ETA ?"
-    )
-
-
-def test_progress_line_leaves_skipped_submissions_out_of_the_eta():
-    ledger = batch.Ledger(["a", "b", "c", "d"])
-    for student, status in (("a", batch.SKIPPED), ("b", batch.GRADED)):
-        ledger.next_for(0)
-        ledger.finish(0, student, batch.Outcome(status))
-    # One processed in 10 s; two left: 20 s (not 10 s, as counting the skipped one would say).
-    assert batch.progress_line("x", ledger, 10.0) == (
-        "autograde x: 2/4 done, 0 failed, 1 skipped, 0 running, ETA 20s"
-    )
-
-
-def test_should_report_every_interval_or_each_tenth():
-    assert batch.should_report(10.0, 4.0, 3, 3, 100)  # 6 s since the last line
-    assert not batch.should_report(10.0, 6.0, 3, 3, 100)
-    assert batch.should_report(10.0, 9.0, 10, 9, 100)  # crossed 10 of 100
-    assert not batch.should_report(10.0, 9.0, 8, 7, 100)
-    assert batch.should_report(10.0, 9.9, 1, 0, 5)  # small classes: every one is a tenth
-
-
-def test_summary_names_failures_with_their_logs():
-    ledger = batch.Ledger(["a", "b", "c", "d"])
-    outcomes = {
-        "a": batch.Outcome(batch.GRADED),
-        "b": batch.Outcome(batch.FAILED, reason="kernel died", log="/logs/b.log"),
-        "c": batch.Outcome(batch.SKIPPED),
-    }
-    for student, outcome in outcomes.items():
-        ledger.next_for(0)
-        ledger.finish(0, student, outcome)
-    lines = batch.summary("x", ledger, 90.0, 2, "/logs")
-    assert lines[0] == (
-        "autograde x: 1 graded, 1 failed, 1 skipped of 4 in 1m30s (45.00 s per submission, 2 jobs)"
-    )
-    assert "  FAILED b: kernel died (log: /logs/b.log)" in lines
-    assert "  not graded (1): d" in lines
-    assert lines[-1] == "  logs: /logs"
-
-
-class NotATerminal(io.StringIO):
-    def isatty(self):
-        return False
-
-
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_the_progress_line_is_rewritten_in_place_on_a_terminal():
-    stream = Terminal()
-    reporter = batch._Reporter(stream, "x")
-    ledger = batch.Ledger(["a", "b"])
-    reporter.update(ledger, 1.0, 1.0)
-    reporter.update(ledger, 1.0, 1.2)  # nothing new: nothing written
-    for student, elapsed in (("a", 100.0), ("b", 110.0)):
-        ledger.next_for(0)
-        ledger.finish(0, student, batch.Outcome(batch.GRADED))
-        reporter.update(ledger, elapsed, elapsed)
-    reporter.close()
-    assert stream.getvalue() == (
-        "\rautograde x: 0/2 done, 0 failed, 0 running, ETA ?"
-        "\rautograde x: 1/2 done, 0 failed, 0 running, ETA 1m40s"
-        "\rautograde x: 2/2 done, 0 failed, 0 running, ETA 0s   "  # blanks over the longer line
-        "\n"
-    )
-
-
-def test_off_a_terminal_the_progress_goes_line_by_line_and_ends_with_the_last_state():
-    stream = NotATerminal()
-    reporter = batch._Reporter(stream, "x")
-    ledger = batch.Ledger([f"s{i}" for i in range(100)])
-    reporter.update(ledger, 0.0, 0.0)
-    ledger.next_for(0)
-    ledger.finish(0, "s0", batch.Outcome(batch.GRADED))
-    reporter.update(ledger, 1.0, 1.0)  # 1 s later, 1 of 100: not worth a line
-    reporter.close()
-    assert stream.getvalue().splitlines() == [
-        "autograde x: 0/100 done, 0 failed, 0 running, ETA ?",
-        "autograde x: 1/100 done, 0 failed, 0 running, ETA 1m39s",
-    ]
-
-
 # --- grade_student's retries, with a stand-in for nbgrader's converter -----------------------
 
 
@@ -335,7 +199,7 @@ def test_grade_student_grades_again_after_a_database_error(tmp_path, monkeypatch
     converter, runs = converter_failing(batch.DB_ATTEMPTS - 1, LOCKED)
     log = tmp_path / "s1.log"
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(log))
-    assert outcome.status == batch.GRADED
+    assert outcome.status == progress.GRADED
     assert runs == ["s1"] * batch.DB_ATTEMPTS
     assert "database error, grading s1 again" in log.read_text()
 
@@ -345,7 +209,7 @@ def test_grade_student_fails_loudly_when_the_database_stays_locked(tmp_path, mon
     monkeypatch.setattr(batch.time, "sleep", lambda seconds: None)
     converter, runs = converter_failing(batch.DB_ATTEMPTS, LOCKED)
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(tmp_path / "s1.log"))
-    assert outcome.status == batch.FAILED
+    assert outcome.status == progress.FAILED
     assert re.search(r"database error.*database is locked", outcome.reason)
     assert len(runs) == batch.DB_ATTEMPTS
 
@@ -354,7 +218,7 @@ def test_grade_student_fails_when_a_grade_is_not_in_the_gradebook(tmp_path, monk
     monkeypatch.setattr(batch, "missing_grades", lambda *args: ["a1/test_sigmoid"])
     converter, _ = converter_failing(0, None)
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(tmp_path / "s1.log"))
-    assert outcome.status == batch.FAILED
+    assert outcome.status == progress.FAILED
     assert "grades missing from the gradebook: a1/test_sigmoid" in outcome.reason
 
 
@@ -378,7 +242,7 @@ def test_grade_student_reads_the_grades_back_again_after_a_database_error(tmp_pa
     monkeypatch.setattr(batch.time, "sleep", lambda seconds: None)
     converter, runs = converter_failing(0, None)
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(tmp_path / "s1.log"))
-    assert outcome.status == batch.GRADED
+    assert outcome.status == progress.GRADED
     assert (len(runs), len(reads)) == (1, batch.DB_ATTEMPTS)  # graded once, read three times
     assert reads[0] == ("sqlite:///unused", "c", "a1", "s1")
 
@@ -413,9 +277,14 @@ def fake_grading(seconds, crash=()):
         mine = Path(log_path).parent / f"worker-{os.getpid()}"
         with mine.open("a") as handle:
             handle.write(student + "\n")
-        return batch.Outcome(batch.GRADED, seconds.get(student, 0.05), "", log_path)
+        return progress.Outcome(progress.GRADED, seconds.get(student, 0.05), "", log_path)
 
     return grade
+
+
+class NotATerminal(io.StringIO):
+    def isatty(self):
+        return False
 
 
 def test_run_batch_shares_the_work_out_dynamically(tmp_path, monkeypatch):
@@ -426,7 +295,7 @@ def test_run_batch_shares_the_work_out_dynamically(tmp_path, monkeypatch):
     ledger, _, interrupted = batch.run_batch(fake_app(tmp_path), students, 2, str(tmp_path), stream)
     assert not interrupted
     assert {s: o.status for s, o in ledger.outcomes.items()} == dict.fromkeys(
-        students, batch.GRADED
+        students, progress.GRADED
     )
     shares = sorted(len(p.read_text().split()) for p in tmp_path.glob("worker-*"))
     assert shares == [1, 7], shares  # the slow one alone; a fixed split would give [4, 4]
@@ -442,7 +311,7 @@ def test_run_batch_fails_the_student_of_a_worker_that_died_and_goes_on(tmp_path,
     assert not interrupted
     assert ledger.failed() == ["s2"]
     assert ledger.outcomes["s2"].reason == "the worker process ended (exit code 3)"
-    assert ledger.count(batch.GRADED) == 5  # a new worker took over
+    assert ledger.count(progress.GRADED) == 5  # a new worker took over
 
 
 def test_run_batch_with_one_job_grades_in_order(tmp_path, monkeypatch):

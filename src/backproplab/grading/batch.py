@@ -30,9 +30,10 @@ The workers are forked (POSIX): the parent starts them before any thread of its 
 
 Gradebook: ``--db URL`` (``CourseDirectory.db_url``), by default nbgrader's own
 ``sqlite:///<root>/gradebook.db``; ``postgresql://`` (psycopg 3) also works. A grade is never
-lost silently: a database error (SQLite's transient "database is locked", a dropped
-PostgreSQL connection) makes nbgrader abandon that student, whom the worker then grades
-again, up to :data:`DB_ATTEMPTS` times; after grading, the worker reads the student's grades
+lost silently: an ``OperationalError`` of the database (SQLite's transient "database is
+locked", a dropped PostgreSQL connection) makes nbgrader abandon that student, whom the
+worker then grades again, in :data:`DB_ATTEMPTS` attempts in all (any other database error
+fails the student at once); after grading, the worker reads the student's grades
 back from the gradebook and fails the student loudly if one is missing.
 
 Ctrl-C (or SIGTERM) stops the workers: each is asked to stop (nbgrader shuts its kernel down),
@@ -43,12 +44,10 @@ then after :data:`GRACE_SECONDS` killed with its process group; the sandboxes, s
 from __future__ import annotations
 
 import argparse
-import collections
 import contextlib
 import dataclasses
 import glob
 import logging
-import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -58,10 +57,10 @@ import sys
 import time
 import traceback
 
-GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
+from backproplab.grading.progress import FAILED, GRADED, SKIPPED, Ledger, Outcome, Reporter, summary
+
 DB_ATTEMPTS = 3
 GRACE_SECONDS = 10.0
-REPORT_SECONDS = 5.0
 LOG_FOLDER = os.path.join("_build", "autograde-logs")
 # nbgrader's default CourseDirectory.directory_structure.
 DEFAULT_STRUCTURE = os.path.join("{nbgrader_step}", "{student_id}", "{assignment_id}")
@@ -186,138 +185,6 @@ def discover_students(
     return sorted(students)
 
 
-def format_duration(seconds):
-    """``seconds`` as ``42s``, ``2m10s`` or ``1h05m`` (rounded to the second).
-
-    >>> format_duration(130.4)
-    '2m10s'
-    """
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def eta_seconds(processed, remaining, elapsed):
-    r"""Seconds until the batch ends, from the throughput so far; None before any is known.
-
-    .. math:: \mathrm{ETA} = \text{remaining} \cdot \frac{\text{elapsed}}{\text{processed}}
-
-    ``processed`` counts the submissions graded or failed so far (skipped ones cost nothing
-    and would make the class look faster than it is), ``remaining`` those not finished yet
-    (running included), ``elapsed`` the seconds since the batch started. The throughput is
-    the whole pool's, so N workers show an N times shorter ETA once they are all busy.
-    """
-    if processed <= 0:
-        return None
-    return remaining * elapsed / processed
-
-
-@dataclasses.dataclass
-class Outcome:
-    """What happened to one student: ``status`` is GRADED, FAILED or SKIPPED."""
-
-    status: str
-    seconds: float = 0.0
-    reason: str = ""
-    log: str = ""
-
-
-class Ledger:
-    """The bookkeeping of one batch: who waits, who is being graded by whom, who is done.
-
-    Work is handed out one student at a time, in order, to whichever worker asks
-    (:meth:`next_for`); :meth:`finish` records an outcome; :meth:`lost` takes back the
-    student of a worker that died and records it as failed.
-    """
-
-    def __init__(self, students):
-        self.total = len(students)
-        self.pending = collections.deque(students)
-        self.running = {}  # worker id -> student
-        self.outcomes = {}  # student -> Outcome, in the order they finished
-
-    def next_for(self, worker):
-        """The next student for ``worker`` (now busy with it), or None when none is left."""
-        if not self.pending:
-            return None
-        student = self.pending.popleft()
-        self.running[worker] = student
-        return student
-
-    def finish(self, worker, student, outcome):
-        if self.running.get(worker) == student:
-            del self.running[worker]
-        self.outcomes[student] = outcome
-
-    def lost(self, worker, reason):
-        """Record the student ``worker`` was grading, if any, as failed with ``reason``."""
-        student = self.running.pop(worker, None)
-        if student is not None:
-            self.outcomes[student] = Outcome(FAILED, reason=reason)
-        return student
-
-    def count(self, status):
-        return sum(outcome.status == status for outcome in self.outcomes.values())
-
-    @property
-    def done(self):
-        return len(self.outcomes)
-
-    def failed(self):
-        return [s for s, outcome in self.outcomes.items() if outcome.status == FAILED]
-
-    def not_graded(self):
-        """The students still running or never started (after an interruption)."""
-        return [*self.running.values(), *self.pending]
-
-
-def progress_line(assignment_id, ledger, elapsed):
-    """The live progress line, e.g.
-    ``autograde ch02_activations: 37/200 done, 1 failed, 2 running, ETA 2m10s``."""
-    failed, skipped = ledger.count(FAILED), ledger.count(SKIPPED)
-    processed = ledger.done - skipped
-    eta = eta_seconds(processed, ledger.total - ledger.done, elapsed)
-    parts = [f"{ledger.done}/{ledger.total} done", f"{failed} failed"]
-    if skipped:
-        parts.append(f"{skipped} skipped")
-    parts.append(f"{len(ledger.running)} running")
-    parts.append("ETA " + ("?" if eta is None else format_duration(eta)))
-    return f"autograde {assignment_id}: " + ", ".join(parts)
-
-
-def should_report(now, last_time, done, last_done, total, interval=REPORT_SECONDS):
-    """Whether a non-terminal stderr gets a new progress line: every ``interval`` seconds, or
-    when another tenth of the class is done (so a fast batch still shows its progress)."""
-    if done == last_done:
-        return now - last_time >= interval
-    step = max(1, math.ceil(total / 10))
-    return now - last_time >= interval or done // step > last_done // step
-
-
-def summary(assignment_id, ledger, wall, jobs, log_dir):
-    """The lines printed at the end: counts, wall time, seconds per submission, failures."""
-    graded, failed, skipped = (ledger.count(s) for s in (GRADED, FAILED, SKIPPED))
-    processed = graded + failed
-    per = f"{wall / processed:.2f} s per submission" if processed else "no submission processed"
-    lines = [
-        f"autograde {assignment_id}: {graded} graded, {failed} failed, {skipped} skipped "
-        f"of {ledger.total} in {format_duration(wall)} ({per}, {jobs} "
-        f"job{'s' if jobs != 1 else ''})"
-    ]
-    for student in ledger.failed():
-        outcome = ledger.outcomes[student]
-        lines.append(f"  FAILED {student}: {outcome.reason} (log: {outcome.log or '-'})")
-    not_graded = ledger.not_graded()
-    if not_graded:
-        shown = ", ".join(not_graded[:20]) + (", ..." if len(not_graded) > 20 else "")
-        lines.append(f"  not graded ({len(not_graded)}): {shown}")
-    lines.append(f"  logs: {log_dir}")
-    return lines
-
-
 # --- nbgrader --------------------------------------------------------------------------------
 
 
@@ -334,7 +201,8 @@ def load_app(assignment_id, nbgrader_args):
 
 
 def _converter_class():
-    """nbgrader's Autograde converter, remembering whether it graded and any database error."""
+    """nbgrader's Autograde converter, remembering whether it graded and any
+    ``OperationalError`` of the database (the errors worth grading again)."""
     import sqlalchemy.exc
     from nbgrader.converters import Autograde
 
@@ -346,7 +214,7 @@ def _converter_class():
             self.processed = super().init_destination(assignment_id, student_id)
             return self.processed
 
-        # nbgrader turns a database error into NbGraderException after logging it; keep the
+        # nbgrader turns an OperationalError into NbGraderException after logging it; keep the
         # original, so the worker knows it may grade the student again.
         def init_assignment(self, assignment_id, student_id):
             try:
@@ -444,9 +312,10 @@ def _first_line(error):
 def grade_student(app, converter_class, student, log_path):
     """Grade one student with nbgrader's converter; the :class:`Outcome`.
 
-    A database error is retried (nbgrader has already removed the half-written autograded
-    folder), up to :data:`DB_ATTEMPTS` times; any other failure is final. The grades are then
-    read back from the gradebook. Everything goes to ``log_path``.
+    An ``OperationalError`` of the database is retried (nbgrader has already removed the
+    half-written autograded folder), in :data:`DB_ATTEMPTS` attempts in all; any other
+    failure is final. The grades are then read back from the gradebook. Everything goes to
+    ``log_path``.
     """
     from nbgrader.converters import NbGraderException
 
@@ -623,7 +492,7 @@ class _Pool:
                     worker = self.owner(item)
                     if worker is None:
                         continue
-                    process, conn = self.workers[worker]
+                    conn = self.workers[worker][1]
                     if item is conn:
                         try:
                             on_message(worker, conn.recv())
@@ -642,46 +511,12 @@ class _Pool:
             self.remove(worker)
 
 
-class _Reporter:
-    """The progress line on stderr: rewritten in place on a terminal, a new line every
-    :data:`REPORT_SECONDS` (or each tenth of the class) otherwise."""
-
-    def __init__(self, stream, assignment_id):
-        self.stream = stream
-        self.assignment_id = assignment_id
-        self.tty = stream.isatty()
-        self._width = 0
-        self._last_time = -math.inf
-        self._last_done = -1
-        self._last_line = ""
-        self._printed = ""
-
-    def update(self, ledger, elapsed, now):
-        line = progress_line(self.assignment_id, ledger, elapsed)
-        if self.tty:
-            if line != self._last_line:
-                self.stream.write("\r" + line.ljust(self._width))
-                self._width = len(line)
-        elif should_report(now, self._last_time, ledger.done, self._last_done, ledger.total):
-            self.stream.write(line + "\n")
-            self._last_time, self._last_done, self._printed = now, ledger.done, line
-        self._last_line = line
-        self.stream.flush()
-
-    def close(self):
-        if self.tty and self._width:
-            self.stream.write("\n")
-        elif not self.tty and self._last_line != self._printed:
-            self.stream.write(self._last_line + "\n")
-        self.stream.flush()
-
-
 def run_batch(app, students, jobs, log_dir, stream):
     """Grade ``students`` with ``jobs`` workers; ``(ledger, wall seconds, interrupted)``."""
     assignment_id = app.coursedir.assignment_id
     ledger = Ledger(students)
     pool = _Pool(app, log_dir)
-    reporter = _Reporter(stream, assignment_id)
+    reporter = Reporter(stream, assignment_id)
     started = time.monotonic()
     restarts = 0
     interrupted = False
@@ -699,7 +534,7 @@ def run_batch(app, students, jobs, log_dir, stream):
                 worker = pool.owner(item)
                 if worker is None:
                     continue
-                process, conn = pool.workers[worker]
+                conn = pool.workers[worker][1]
                 if item is conn:
                     try:
                         message = conn.recv()
@@ -728,7 +563,8 @@ def run_batch(app, students, jobs, log_dir, stream):
             pool.remove(worker)
     except KeyboardInterrupt:
         interrupted = True
-        stream.write(f"\ninterrupted: stopping {len(pool.workers)} workers\n")
+        count = len(pool.workers)
+        stream.write(f"\ninterrupted: stopping {count} worker{'s' if count != 1 else ''}\n")
         pool.stop(on_message)
     finally:
         if pool.workers:
@@ -751,7 +587,9 @@ def _parser():
         "--jobs", help="worker processes (default: the usable cores; 1 grades serially)"
     )
     parser.add_argument(
-        "--db", help="gradebook URL (default: sqlite:///<course root>/gradebook.db)"
+        "--db",
+        help="gradebook URL (default: sqlite:///<course root>/gradebook.db); a relative "
+        "SQLite path is taken from the course root",
     )
     parser.add_argument("--root", help="the course root (default: the current folder)")
     parser.add_argument(
@@ -777,7 +615,8 @@ def prepare(argv):
     app = load_app(args.assignment, nbgrader_args)
     coursedir = app.coursedir
     coursedir.db_url = check_db_url(coursedir.db_url, os.getcwd())
-    exclude = [s.strip() for s in coursedir.student_id_exclude.split(",") if s.strip()]
+    # Split exactly as nbgrader's converters do (no stripping), so serial and batch agree.
+    exclude = [s for s in coursedir.student_id_exclude.split(",") if s]
     students = discover_students(
         coursedir.root,
         args.assignment,
