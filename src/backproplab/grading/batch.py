@@ -462,11 +462,16 @@ class _Pool:
             item for process, conn in self.workers.values() for item in (conn, process.sentinel)
         ]
 
-    def owner(self, item):
-        for worker, (process, conn) in self.workers.items():
-            if item is conn or item == process.sentinel:
-                return worker
-        return None
+    def ready(self, timeout):
+        """``(worker, conn)`` for each worker with a message to read, ``(worker, None)`` for
+        each that ended, waiting up to ``timeout`` seconds for the first. Lazy, so a worker
+        removed while an earlier item is handled is not yielded again."""
+        for item in multiprocessing.connection.wait(self.waitables(), timeout=timeout):
+            for worker, (process, conn) in list(self.workers.items()):
+                if item is conn:
+                    yield worker, conn
+                elif item == process.sentinel:
+                    yield worker, None
 
     def remove(self, worker, on_message=None):
         """Forget a worker that ended (or is being killed); its exit code. ``on_message`` first
@@ -488,12 +493,8 @@ class _Pool:
         deadline = time.monotonic() + grace
         try:
             while self.workers and time.monotonic() < deadline:
-                for item in multiprocessing.connection.wait(self.waitables(), timeout=0.2):
-                    worker = self.owner(item)
-                    if worker is None:
-                        continue
-                    conn = self.workers[worker][1]
-                    if item is conn:
+                for worker, conn in self.ready(timeout=0.2):
+                    if conn is not None:
                         try:
                             on_message(worker, conn.recv())
                         except Exception:  # closed, or a message cut by the interruption
@@ -530,12 +531,8 @@ def run_batch(app, students, jobs, log_dir, stream):
         for _ in range(jobs):
             pool.start()
         while ledger.done < ledger.total:
-            for item in multiprocessing.connection.wait(pool.waitables(), timeout=1.0):
-                worker = pool.owner(item)
-                if worker is None:
-                    continue
-                conn = pool.workers[worker][1]
-                if item is conn:
+            for worker, conn in pool.ready(timeout=1.0):
+                if conn is not None:
                     try:
                         message = conn.recv()
                     except (EOFError, OSError):
