@@ -17,7 +17,10 @@ through HTTP only, as a browser and JupyterLab's nbgrader extension would:
 
 Then isolation: a student can open neither the other's server nor the course service (403),
 and as a system user cannot list the exchange's inbound or feedback folders nor read the
-instructor's source notebooks. Everything is torn down after (users, homes, exchange, state).
+instructor's source notebooks. The README's terminal route (the batch grader, run as the grader
+user in the course directory) must agree with the formgrader's grades. Finally, a real browser
+(headless Chromium) logs alice in, opens nbgrader's Assignments panel and her notebook, and
+takes a screenshot. Everything is torn down after (users, homes, exchange, state).
 
 Needs root (system users) and npm; the first run downloads from PyPI and npm. Outside CI it
 skips with the reason; with ``CI`` set it fails instead.
@@ -41,6 +44,7 @@ from pathlib import Path
 
 import pytest
 from _hub_http import Browser
+from browser import chromium, require_chromium
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(2400)]
 
@@ -480,3 +484,118 @@ def test_batch_grading_in_the_course_service_agrees(hub_run, cycle):
         for s in _formgrader(cycle["instructor"], run, f"submissions/{ASSIGNMENT}", method="GET")
     }
     assert gradebook == cycle["gradebook"], (gradebook, cycle["gradebook"])
+
+
+def _assignment_rows(panel, section):
+    """(assignment, course) of each row in one section of nbgrader's Assignments panel."""
+    rows = panel.locator(f"#{section}_assignments_list > .list_item")
+    return [
+        (
+            row.locator(".item_name").first.inner_text().strip(),
+            row.locator(".item_course").first.inner_text().strip(),
+        )
+        for row in rows.all()
+    ]
+
+
+@pytest.mark.browser
+def test_a_student_sees_the_course_in_jupyterlab(hub_run, cycle, tmp_path):
+    """Alice in headless Chromium: the hub's login page, her JupyterLab, nbgrader's
+    Assignments panel after the round trip, and her fetched notebook with a running kernel.
+
+    Requests that would leave the hub are refused and recorded: the course needs none."""
+    require_chromium()
+    run = hub_run
+    hub = run.hub
+    alice = cycle["alice"]
+    password = hub.password_file.read_text().strip()
+    base = hub.url.rstrip("/")
+    notebook_path = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    model = alice.get(f"/user/{alice.name}/api/contents/{notebook_path}?content=1")
+    run.check(model.status == 200, f"alice's notebook: {model.status} {model.text[:500]}")
+    notebook = model.json()["content"]
+    title = _source(notebook["cells"][0]).splitlines()[0].lstrip("#").strip()
+    blocked, console_errors, page_errors = [], [], []
+
+    def guard(route):
+        if route.request.url.startswith(base + "/"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+
+        page.goto(f"{hub.url}hub/login", timeout=30_000)
+        page.fill("#username_input", alice.name)
+        page.fill("#password_input", password)
+        page.click("#login_submit")
+        page.wait_for_url(re.compile(rf"/user/{re.escape(alice.name)}/lab"), timeout=60_000)
+        # JupyterLab is ready once its menu bar holds nbgrader's menu (the extension is active).
+        nbgrader_menu = page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first
+        nbgrader_menu.wait_for(state="visible", timeout=60_000)
+
+        # Nbgrader > Assignment List, as a student opens it.
+        nbgrader_menu.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Assignment List").first.click()
+        panel = page.locator("#nbgrader-assignment-list")
+        panel.wait_for(state="visible", timeout=30_000)
+        row = panel.locator("#submitted_assignments_list > .list_item").first
+        row.wait_for(state="visible", timeout=30_000)
+        shown = {
+            section: _assignment_rows(panel, section)
+            for section in ("released", "fetched", "submitted")
+        }
+        print(f"\nalice's Assignments panel: {shown}")
+        # After the round trip: fetched, submitted once, nothing left to fetch.
+        assert shown["fetched"] == [(ASSIGNMENT, COURSE)], shown
+        assert shown["submitted"] == [(ASSIGNMENT, COURSE)], shown
+        assert shown["released"] == [], shown
+        assert panel.locator("#course_list_default").inner_text().strip() == COURSE
+
+        # Her notebook, opened from the panel: expand the assignment, click the notebook.
+        panel.locator("#fetched_assignments_list .assignment-notebooks-link").first.click()
+        panel.locator(
+            "#fetched_assignments_list .nested_list_item .item_name a", has_text=ASSIGNMENT
+        ).first.click()
+        tab = page.locator(".lm-TabBar-tabLabel", has_text=f"{ASSIGNMENT}.ipynb")
+        tab.first.wait_for(state="visible", timeout=30_000)
+        notebook_panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+        notebook_panel.locator(".jp-Cell").first.wait_for(state="visible", timeout=30_000)
+        heading = notebook_panel.locator(".jp-MarkdownCell h1").first
+        heading.wait_for(state="visible", timeout=30_000)
+        assert title in heading.inner_text(), (title, heading.inner_text())
+        # The code of her first graded cell shows (not every cell: JupyterLab attaches the
+        # cells of a long notebook lazily, so only those near the top are sure to be there).
+        graded = _source(_solution_cells(notebook)[0]).splitlines()[0]
+        editor = notebook_panel.locator(".jp-CodeCell .cm-content", has_text=graded).first
+        editor.wait_for(state="visible", timeout=30_000)
+        # Markdown maths is typeset by JupyterLab's own MathJax, offline.
+        notebook_panel.locator(".jp-MarkdownCell mjx-container").first.wait_for(
+            state="visible", timeout=30_000
+        )
+        # The kernel starts (python3, from the course environment) and answers.
+        notebook_panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
+            state="attached", timeout=60_000
+        )
+
+        shot = tmp_path / "alice-jupyterlab.png"
+        page.screenshot(path=shot)
+        print(f"screenshot of alice's JupyterLab: {shot}")
+        if console_errors:
+            print("console errors (logged, not failed on):", *console_errors, sep="\n  ")
+        context.close()
+
+    assert shot.stat().st_size > 20_000, f"{shot} is nearly empty"
+    assert not page_errors, f"uncaught page errors: {page_errors}"
+    assert not blocked, f"JupyterLab on the hub tried to leave the machine: {blocked}"
