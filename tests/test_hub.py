@@ -427,6 +427,27 @@ def test_students_cannot_see_each_other_or_the_instructor(hub_run, cycle):
     assert _as_user(hub.grader, "ls", str(inbound)).returncode == 0
 
 
+STUDENT_HIDDEN = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+    "@jupyterlab/apputils-extension:announcements",
+)
+CONFIG_DATA = re.compile(
+    r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
+)
+
+
+def _disabled_extensions(browser, path, run):
+    """The plugins JupyterLab's page at ``path`` is told to leave out (its page config)."""
+    response = browser.get(path)
+    run.check(response.status == 200, f"{browser.name} GET {path}: {response.status}")
+    match = CONFIG_DATA.search(response.text)
+    run.check(match is not None, f"no jupyter-config-data in {path}")
+    disabled = json.loads(match.group(1)).get("disabledExtensions", [])
+    return set(disabled if isinstance(disabled, list) else (k for k, v in disabled.items() if v))
+
+
 def test_every_student_gets_the_course_environment(hub_run, cycle):
     run = hub_run
     alice = cycle["alice"]
@@ -441,6 +462,17 @@ def test_every_student_gets_the_course_environment(hub_run, cycle):
     ):
         name = re.sub(r"[^a-z0-9]+", "-", front_end.lower()).strip("-")
         run.check(enabled.get(name), f"{front_end} is not served to students: {enabled}")
+    # Students' servers have no instructor tools (hubctl's user-config): the formgrader's
+    # server extension is off, and JupyterLab is told to leave its front-ends (and the news
+    # pop-up) out; the course service keeps them.
+    response = alice.get(f"/user/{alice.name}/formgrader")
+    run.check(response.status == 404, f"a student's own formgrader: {response.status}")
+    hidden = set(STUDENT_HIDDEN)
+    disabled = _disabled_extensions(alice, f"/user/{alice.name}/lab", run)
+    run.check(hidden <= disabled, f"not hidden from students: {hidden - disabled}")
+    instructor = cycle["instructor"]
+    in_service = _disabled_extensions(instructor, f"/services/{COURSE}/lab", run)
+    run.check(not hidden & in_service, f"hidden from the course service: {hidden & in_service}")
     # The environment is the installed one, readable by the students, with backproplab.
     python = str(run.hub.env / "bin" / "python")
     result = _as_user(alice.name, python, "-c", "import backproplab, sys; print(sys.prefix)")
@@ -588,6 +620,10 @@ def test_a_student_sees_the_course_in_jupyterlab(hub_run, cycle, tmp_path):
         notebook_panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
             state="attached", timeout=60_000
         )
+
+        # No instructor tool in a student's JupyterLab (all plugins are active by now).
+        create = page.locator(".lm-TabBar-tabLabel", has_text="Create Assignment")
+        assert create.count() == 0, "students see nbgrader's Create Assignment sidebar"
 
         shot = tmp_path / "alice-jupyterlab.png"
         page.screenshot(path=shot)

@@ -209,6 +209,7 @@ def install_stamp(python):
     digest.update(f"{python}\n".encode())
     inputs = [HERE / "requirements.txt", HERE / "constraints.txt", HERE / "nbgrader_config.py"]
     inputs += [HERE / "proxy" / name for name in PROXY_FILES]
+    inputs += sorted(path for path in (HERE / "user-config").rglob("*") if path.is_file())
     for path in inputs + _package_files():
         digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -263,6 +264,9 @@ def install(hub, python="/usr/bin/python3", force=False):
         config_dir = hub.env / "etc" / "jupyter"
         config_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(HERE / "nbgrader_config.py", config_dir / "nbgrader_config.py")
+        # The config folder of the users' own servers (jupyterhub_config.py, JUPYTER_CONFIG_PATH).
+        shutil.rmtree(prefix / "user-config", ignore_errors=True)
+        shutil.copytree(HERE / "user-config", prefix / "user-config")
         # configurable-http-proxy and its dependencies, exactly as proxy/package-lock.json says.
         shutil.rmtree(prefix / "proxy", ignore_errors=True)
         (prefix / "proxy").mkdir()

@@ -138,9 +138,14 @@ _environment = {
     "PATH": f"{ENV}/bin:/usr/local/bin:/usr/bin:/bin",
     "BACKPROPLAB_HUB_EXCHANGE": EXCHANGE,
 }
+# Users' own servers (not the course service) read one more config folder first: it turns
+# off nbgrader's instructor tools (formgrader, create assignment, course list), which act on
+# a user's own home only and confuse students, and JupyterLab's news pop-up (the course runs
+# offline). hubctl.py install copies it from deploy/jupyterhub/user-config/.
+_user_environment = {**_environment, "JUPYTER_CONFIG_PATH": os.path.join(PREFIX, "user-config")}
 c.Spawner.cmd = [os.path.join(ENV, "bin", "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = _environment
+c.Spawner.environment = _user_environment
 # Two cores starting several servers at once: be patient before declaring a spawn failed.
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
