@@ -66,10 +66,11 @@ def make_course(root, assignment_id):
     return root
 
 
-def run_nbgrader(root, *args, timeout=1800):
-    """``nbgrader <args>`` in the course folder; the CompletedProcess (output captured)."""
+def run_in_course(root, command, timeout=1800):
+    """``command`` in the course folder with :func:`course_env`; the CompletedProcess (output
+    captured, no stdin)."""
     return subprocess.run(
-        [str(NBGRADER), *args],
+        [str(part) for part in command],
         cwd=root,
         env=course_env(root),
         stdin=subprocess.DEVNULL,
@@ -77,6 +78,18 @@ def run_nbgrader(root, *args, timeout=1800):
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def run_nbgrader(root, *args, timeout=1800):
+    """``nbgrader <args>`` in the course folder; the CompletedProcess (output captured)."""
+    return run_in_course(root, [NBGRADER, *args], timeout=timeout)
+
+
+def run_batch(root, *args, timeout=1800):
+    """``python -m backproplab.grading.batch <args>`` in the course folder."""
+    return run_in_course(
+        root, [sys.executable, "-m", "backproplab.grading.batch", *args], timeout=timeout
     )
 
 
@@ -99,18 +112,16 @@ def mutants(assignment_id):
 def varied_answers(answers, bank, count):
     """``count`` students' answers, each ``{grade_id: source}`` (missing: left as the stub).
 
-    Student 0 hands in the reference, student 1 the untouched release; then, in turn, one
-    mutant, the first few functions only (a different number each time), two mutants of
-    different functions, and the reference. Deterministic, so the scores differ from student
+    Student 1 hands in the untouched release; every other student, by ``index % 4``: 0 the
+    reference, 1 one mutant, 2 the first few functions only (a different number each time),
+    3 two mutants of different functions. Deterministic, so the scores differ from student
     to student and from cell to cell in a known, repeatable way.
     """
     functions = list(answers)
     chosen = []
     for index in range(count):
-        kind = index % 4 if index > 1 else index + 4
-        if kind == 4:
-            chosen.append(dict(answers))
-        elif kind == 5:
+        kind = index % 4
+        if index == 1:
             chosen.append({})
         elif kind == 0:
             chosen.append(dict(answers))

@@ -326,17 +326,8 @@ def test_run_batch_with_one_job_grades_in_order(tmp_path, monkeypatch):
 # --- the command line's early errors (no grading) ---------------------------------------------
 
 
-def run_batch_cli(root, *args, timeout=600):
-    return subprocess.run(
-        [sys.executable, "-m", "backproplab.grading.batch", *args],
-        cwd=root,
-        env=course_kit.course_env(root),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def run_batch_cli(root, *args):
+    return course_kit.run_batch(root, *args, timeout=600)
 
 
 @pytest.mark.parametrize(

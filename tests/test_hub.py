@@ -33,7 +33,6 @@ import json
 import os
 import pwd
 import re
-import runpy
 import shutil
 import subprocess
 import sys
@@ -42,9 +41,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import _batch_course as course_kit
 import pytest
 from _hub_http import Browser
 from browser import chromium, require_chromium
+from test_nbgrader_pipeline import grade_id, load, solution_cells, source
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(2400)]
 
@@ -53,7 +54,6 @@ ASSIGNMENT = "ch02_activations"
 COURSE = "backprop-lab"
 USER_PREFIX = "blabtest-"
 STALE_COMMENT = "Backprop Lab hub demo"  # what hubctl's useradd writes in the GECOS field
-SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 SCORE = re.compile(r"<h4>\s*" + ASSIGNMENT + r"\s*\(Score:\s*([\d.]+)\s*/\s*([\d.]+)\)")
 
 
@@ -167,45 +167,18 @@ def hub_run():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _solution_cells(notebook):
-    return [
-        c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    ]
-
-
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _source(cell):
-    text = cell.get("source", "")
-    return "".join(text) if isinstance(text, list) else text
-
-
-def _answers():
-    """The reference solution of each graded function, without the solution markers."""
-    solution = json.loads((REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
-    return {
-        _grade_id(cell): "".join(
-            line for line in _source(cell).splitlines(True) if not SOLUTION_MARKER.match(line)
-        )
-        for cell in _solution_cells(solution)
-    }
-
-
 def _points(test_cell_id):
-    solution = json.loads((REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    solution = load(REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     for cell in solution["cells"]:
-        if _grade_id(cell) == test_cell_id:
+        if grade_id(cell) == test_cell_id:
             return float(cell["metadata"]["nbgrader"]["points"])
     raise KeyError(test_cell_id)
 
 
-def _mutant():
+def _mutant(answers):
     """A wrong version of the last graded function (nothing later uses it)."""
-    bank = runpy.run_path(str(REPO / "tests" / "grading_mutants" / f"{ASSIGNMENT}.py"))
-    last = list(_answers())[-1]
-    return next(m for m in bank["MUTANTS"] if m["function"] == last)
+    last = list(answers)[-1]
+    return next(m for m in course_kit.mutants(ASSIGNMENT) if m["function"] == last)
 
 
 def _fill_in(browser, run, sources):
@@ -215,9 +188,9 @@ def _fill_in(browser, run, sources):
     run.check(model.status == 200, f"{browser.name} cannot open the fetched notebook: {model.text}")
     notebook = model.json()["content"]
     filled = 0
-    for cell in _solution_cells(notebook):
-        if _grade_id(cell) in sources:
-            cell["source"] = sources[_grade_id(cell)]
+    for cell in solution_cells(notebook):
+        if grade_id(cell) in sources:
+            cell["source"] = sources[grade_id(cell)]
             filled += 1
     run.check(filled == len(sources), f"{browser.name}: {filled} of {len(sources)} cells found")
     saved = browser.request(
@@ -298,8 +271,8 @@ def _round_trip(run):
     run.phases["generate + release"] = time.monotonic() - clock
 
     clock = time.monotonic()
-    answers = _answers()
-    mutant = _mutant()
+    answers = course_kit.reference_answers(REPO, ASSIGNMENT)
+    mutant = _mutant(answers)
     listed = {}
     for student, sources in (
         (alice, answers),
@@ -546,7 +519,7 @@ def test_a_student_sees_the_course_in_jupyterlab(hub_run, cycle, tmp_path):
     model = alice.get(f"/user/{alice.name}/api/contents/{notebook_path}?content=1")
     run.check(model.status == 200, f"alice's notebook: {model.status} {model.text[:500]}")
     notebook = model.json()["content"]
-    title = _source(notebook["cells"][0]).splitlines()[0].lstrip("#").strip()
+    title = source(notebook["cells"][0]).splitlines()[0].lstrip("#").strip()
     blocked, console_errors, page_errors = [], [], []
 
     def guard(route):
@@ -609,7 +582,7 @@ def test_a_student_sees_the_course_in_jupyterlab(hub_run, cycle, tmp_path):
         assert title in heading.inner_text(), (title, heading.inner_text())
         # The code of her first graded cell shows (not every cell: JupyterLab attaches the
         # cells of a long notebook lazily, so only those near the top are sure to be there).
-        graded = _source(_solution_cells(notebook)[0]).splitlines()[0]
+        graded = source(solution_cells(notebook)[0]).splitlines()[0]
         editor = notebook_panel.locator(".jp-CodeCell .cm-content", has_text=graded).first
         editor.wait_for(state="visible", timeout=30_000)
         # Markdown maths is typeset by JupyterLab's own MathJax, offline.

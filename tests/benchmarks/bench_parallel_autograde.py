@@ -32,7 +32,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -102,15 +101,7 @@ def timed(command, cwd):
     """``(seconds, CompletedProcess, machine CPU busy share during the run or None)``."""
     before = cpu_jiffies()
     started = time.perf_counter()
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        env=course_kit.course_env(cwd),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = course_kit.run_in_course(cwd, command, timeout=None)
     seconds = time.perf_counter() - started
     after = cpu_jiffies()
     busy = None

@@ -120,8 +120,6 @@ def progress_line(assignment_id, ledger, elapsed):
 def should_report(now, last_time, done, last_done, total, interval=REPORT_SECONDS):
     """Whether a non-terminal stderr gets a new progress line: every ``interval`` seconds, or
     when another tenth of the class is done (so a fast batch still shows its progress)."""
-    if done == last_done:
-        return now - last_time >= interval
     step = max(1, math.ceil(total / 10))
     return now - last_time >= interval or done // step > last_done // step
 
