@@ -136,6 +136,29 @@ def test_gradients_match_central_differences(arch, rng):
         assert relative_error(grads[key], numerical_gradient(loss, p)) < 1e-7, key
 
 
+def test_odd_sizes_are_floored_by_the_pooling(rng):
+    """A 7x5 image: 2x2 pooling floors 7x5 -> 3x2 -> 1x1; the unread last row/column of
+    each pooled map gets zero gradient, and the gradients still match central differences."""
+    params = cnn.init_cnn((1, 7, 5), 3, rng, filters=(2, 3))
+    params = {
+        k: v + rng.normal(0, 0.1, size=v.shape) if k[0] == "b" else v for k, v in params.items()
+    }
+    assert params["W3"].shape == (3 * 1 * 1, 3)
+    x = rng.normal(size=(2, 1, 7, 5))
+    y = np.array([2, 0])
+    scores, caches = cnn.cnn_forward(params, x)
+    assert scores.shape == (2, 3)
+    assert caches[0].feature_maps.shape == (2, 2, 7, 5)
+    assert caches[1].feature_maps.shape == (2, 3, 3, 2)
+    _, grads = cnn.cnn_loss_and_grads(params, x, y)
+    for key, p in params.items():
+
+        def loss(_):
+            return softmax_cross_entropy(cnn.cnn_forward(params, x)[0], y)[0]
+
+        assert relative_error(grads[key], numerical_gradient(loss, p)) < 1e-7, key
+
+
 def test_a_broken_chain_is_caught(rng):
     # Skipping the pooling's routing (spreading dout evenly) must fail the same check.
     params = _tiny_params(rng, filters=(2,))
@@ -175,8 +198,10 @@ def test_init_errors(rng):
         cnn.init_cnn((1, 8, 8), 10, 0)
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         cnn.init_cnn((1, 8, 8), 10, rng, kernel_size=2)
-    with pytest.raises(ValueError, match=r"H=8, W=8.*divisible by 16"):
+    with pytest.raises(ValueError, match=r"H=8, W=8.*rounding down.*at least 16"):
         cnn.init_cnn((1, 8, 8), 10, rng, filters=(2, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"H=3, W=9.*at least 4"):
+        cnn.init_cnn((1, 3, 9), 10, rng, filters=(2, 2))
     with pytest.raises(ValueError, match=r"input_shape must be \(C, H, W\)"):
         cnn.init_cnn((8, 8), 10, rng)
     with pytest.raises(ValueError, match=r"global_pool needs square feature maps.*2x4"):

@@ -109,8 +109,9 @@ def init_cnn(
         Number of class scores K.
     rng : numpy.random.Generator
     filters : sequence of int
-        Number of filters of each conv block; H and W are halved by every block, so they must
-        be divisible by :math:`2^{\text{len(filters)}}`.
+        Number of filters of each conv block; every block halves H and W, rounding down (its
+        2×2 pooling floors like the frameworks' and leaves an odd last row unread), so both must
+        be at least :math:`2^{\text{len(filters)}}`.
     kernel_size : int, odd
         k of the k×k kernels.
     hidden : sequence of int
@@ -146,10 +147,11 @@ def init_cnn(
     if not isinstance(global_pool, bool):
         raise TypeError(f"{fn}: global_pool must be True or False, got {global_pool!r}")
     factor = POOL ** len(filters)
-    if H % factor or W % factor:
+    if H < factor or W < factor:
         raise ValueError(
             f"{fn}: input_shape {tuple(shape)} has H={H}, W={W}, but {len(filters)} conv blocks "
-            f"each halve them, so both must be divisible by {factor}; use fewer filters"
+            f"each halve them (rounding down), so both must be at least {factor}; use fewer "
+            "filters"
         )
     params = {}
     l = 0

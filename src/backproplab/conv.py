@@ -9,12 +9,14 @@ Layers follow the NCHW layout of deep-learning frameworks: an input ``x`` has sh
 
     out_{n,f,i,j} = b_f + \sum_{c=0}^{C-1} \sum_{a=0}^{HH-1} \sum_{d=0}^{WW-1}
         w_{f,c,a,d}\, \tilde{x}_{n,c,\,i s + a,\,j s + d},
-    \qquad H' = 1 + \frac{H + 2p - HH}{s},
+    \qquad H' = \left\lfloor \frac{H + 2p - HH}{s} \right\rfloor + 1,
 
 where :math:`\tilde{x}` is ``x`` zero-padded by :math:`p` on every side and :math:`s` is the
-stride. The windows must tile the padded input exactly, i.e. :math:`(H + 2p - HH)` must be a
-non-negative multiple of :math:`s` (same for the width); otherwise the layer raises
-``ValueError`` and suggests a padding, rather than silently dropping the last rows.
+stride (same for the width). The output size is floored as in PyTorch: when the windows do
+not tile the padded input, the last window that would stick out is not taken, so the last
+:math:`(H + 2p - HH) \bmod s` rows of the padded input are never read and get zero gradient
+(a 3×3, stride-2, pad-1 layer on an even input, or ResNet's 7×7/2/3 stem on 224×224). Only a
+window larger than the padded input is an error. Max pooling floors the same way.
 
 Worked case (single channel)
 ----------------------------
@@ -118,58 +120,33 @@ PoolCache = cache_type("PoolCache", "x_shape size stride argmax", "maxpool2d_for
 # --------------------------------------------------------------------------- validation
 
 
-def _working_pad(dims, kernel, stride, pad):
-    """Smallest padding >= ``pad`` with which every (size, kernel) pair tiles, or None."""
-    start = max([pad] + [-(-(k - d) // 2) for d, k in zip(dims, kernel, strict=True)])
-    # 2*pad mod stride repeats with period stride, so stride candidates cover every case.
-    for p in range(start, start + stride):
-        if all((d + 2 * p - k) % stride == 0 for d, k in zip(dims, kernel, strict=True)):
-            return p
-    return None
-
-
 def _output_size(dims, kernel, stride, pad, fn, kernel_names):
-    """Output (H', W') of a window of ``kernel`` sliding over ``dims``, or a helpful error.
+    r"""Output (H', W') of a window of ``kernel`` sliding over ``dims``, floored like PyTorch.
 
-    ``pad=None`` means the layer has no padding argument (pooling): the hint then says how
-    to crop or pad the input itself.
+    :math:`H' = \lfloor (H + 2p - HH)/s \rfloor + 1`: a last window that would stick out of
+    the padded input is not taken, so rows and columns past the last window are not read.
+    Only a window larger than the padded input is an error. ``pad=None`` means the layer has
+    no padding argument (pooling), and the hint then says so.
     """
     p = 0 if pad is None else pad
     out = []
     for axis, (d, k, kname) in enumerate(zip(dims, kernel, kernel_names, strict=True)):
-        dname = "HW"[axis]
         span = d + 2 * p - k
-        if span >= 0 and span % stride == 0:
+        if span >= 0:
             out.append(1 + span // stride)
             continue
-        padded = f"{dname} + 2*pad" if pad is not None else dname
-        problem = (
-            f"the {kname}={k} window is larger than the {'padded ' if pad is not None else ''}"
-            f"input ({padded} = {d + 2 * p})"
-            if span < 0
-            else f"({padded} - {kname}) = {span} is not a multiple of stride={stride}"
-        )
-        setting = f"{dname}={d}, " + (f"pad={pad}, " if pad is not None else "")
+        dname = "HW"[axis]
+        if pad is None:
+            raise ValueError(
+                f"{fn}: the {kname}={k} window is larger than the input ({dname} = {d}); "
+                f"use a window of at most {d} or pad the input to {dname}={k}"
+            )
         raise ValueError(
-            f"{fn}: with {setting}{kname}={k}, stride={stride} the windows do not tile the "
-            f"input: {problem}; {_tiling_hint(dims, kernel, stride, pad, axis)}"
+            f"{fn}: the {kname}={k} window is larger than the padded input ({dname} + 2*pad = "
+            f"{d + 2 * p}, with {dname}={d} and pad={pad}); use pad={-(-(k - d) // 2)} or a "
+            "smaller kernel"
         )
     return tuple(out)
-
-
-def _tiling_hint(dims, kernel, stride, pad, axis):
-    if pad is None:
-        d, k = dims[axis], kernel[axis]
-        larger = d + (-(d - k) % stride) if d >= k else k
-        smaller = f"crop the input to {'HW'[axis]}={larger - stride} or " if larger > k else ""
-        return f"{smaller}pad it to {'HW'[axis]}={larger}"
-    good = _working_pad(dims, kernel, stride, pad)
-    if good is not None:
-        return f"try pad={good}"
-    return (
-        f"no symmetric padding makes both H and W tile with stride={stride}; resize the input "
-        "by a row/column or use stride=1"
-    )
 
 
 def _check_conv_inputs(x, w, b, stride, pad, fn):
@@ -241,16 +218,15 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
 
     Returns
     -------
-    out : ndarray, shape (N, F, H', W'), with :math:`H' = 1 + (H + 2p - HH)/s`
+    out : ndarray, shape (N, F, H', W'), with :math:`H' = \lfloor (H + 2p - HH)/s \rfloor + 1`
     cache : ConvCache ``(x, w, stride, pad, None)`` for :func:`conv2d_backward_naive` (or
         :func:`conv2d_backward`), holding read-only copies of ``x`` and ``w``.
 
     Raises
     ------
     ValueError
-        Channel or bias mismatch, no filters or no channels (F = 0 or C = 0), or a
-        stride/padding with which the windows do not tile the input (the message suggests a
-        padding that works).
+        Channel or bias mismatch, no filters or no channels (F = 0 or C = 0), or a kernel
+        larger than the padded input (the message suggests a padding that fits it).
     """
     fn = "conv2d_forward_naive"
     x, w, b, stride, pad, (H_out, W_out) = _check_conv_inputs(x, w, b, stride, pad, fn)
@@ -384,7 +360,7 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
 
     Returns
     -------
-    out : ndarray, shape (N, F, H', W'), with :math:`H' = 1 + (H + 2p - HH)/s`
+    out : ndarray, shape (N, F, H', W'), with :math:`H' = \lfloor (H + 2p - HH)/s \rfloor + 1`
     cache : ConvCache ``(x, w, stride, pad, cols)``: read-only copies of ``x`` and ``w``,
         and the read-only ``cols`` of shape ``(N, C*HH*WW, H'*W')``.
 
@@ -470,7 +446,9 @@ def maxpool2d_forward(x, size=2, stride=2):
 
     Returns
     -------
-    out : ndarray, shape (N, C, H', W'), with :math:`H' = 1 + (H - size)/stride`
+    out : ndarray, shape (N, C, H', W'), with
+        :math:`H' = \lfloor (H - size)/stride \rfloor + 1` (floored: rows past the last
+        window are not read and get zero gradient)
     cache : PoolCache ``(x_shape, size, stride, argmax)``; ``argmax`` (N, C, H', W'),
         read-only, holds the row-major index inside each window of its maximum, the *first*
         one on ties.
@@ -478,8 +456,7 @@ def maxpool2d_forward(x, size=2, stride=2):
     Raises
     ------
     ValueError
-        If the windows do not tile the input (``(H - size) % stride != 0`` or
-        ``size > H``; same for W).
+        If the window is larger than the input (``size > H`` or ``size > W``).
     """
     fn = "maxpool2d_forward"
     x = as_float_array(x, "x", fn, ndim=4)

@@ -207,6 +207,74 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
 """,
     },
     {
+        "function": "conv2d_forward_naive",
+        "message": "frameworks floor",
+        "source": """
+def conv2d_forward_naive(x, w, b, stride=1, pad=0):
+    # rejects the layers whose windows do not tile the padded input (the old rule)
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:
+        raise ValueError("the windows do not tile the padded input")
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, b, stride, pad)
+""",
+    },
+    {
+        "function": "conv2d_forward_naive",
+        "message": "frameworks floor",
+        "source": """
+def conv2d_forward_naive(x, w, b, stride=1, pad=0):
+    # true division: a float size on a floored layer
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) / stride
+    W_out = 1 + (W + 2 * pad - WW) / stride
+    if H_out == int(H_out) and W_out == int(W_out):
+        H_out, W_out = int(H_out), int(W_out)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out, (x, w, b, stride, pad)
+""",
+    },
+    {
+        "function": "conv2d_forward_naive",
+        "message": "frameworks floor",
+        "source": """
+def conv2d_forward_naive(x, w, b, stride=1, pad=0):
+    # ceiling instead of floor, and the last (partial) window cut to what is left
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + -(-(H + 2 * pad - HH) // stride)
+    W_out = 1 + -(-(W + 2 * pad - WW) // stride)
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
+                    a, d = window.shape[1:]
+                    out[n, f, i, j] = np.sum(window * w[f, :, :a, :d]) + b[f]
+    return out, (x, w, b, stride, pad)
+""",
+    },
+    {
         "function": "conv2d_backward_naive",
         "message": "unrotated|rotation",
         "source": """
@@ -516,6 +584,64 @@ def conv2d_backward_naive(dout, cache):
     x *= 1.0 + (pad == 0)
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dxp = np.zeros(xp.shape)
+    dw = np.zeros(w.shape)
+    db = np.zeros(F)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows = slice(i * stride, i * stride + HH)
+                    cols = slice(j * stride, j * stride + WW)
+                    delta = dout[n, f, i, j]
+                    dxp[n, :, rows, cols] += delta * w[f]
+                    dw[f] += delta * xp[n, :, rows, cols]
+                    db[f] += delta
+    dx = dxp[:, :, pad : pad + H, pad : pad + W]
+    return dx, dw, db
+""",
+    },
+    {
+        "function": "conv2d_backward_naive",
+        "message": "frameworks floor",
+        "source": """
+def conv2d_backward_naive(dout, cache):
+    # rejects the layers whose windows do not tile the padded input (the old rule)
+    x, w, b, stride, pad = cache
+    N, F, H_out, W_out = dout.shape
+    HH, WW = w.shape[2:]
+    H, W = x.shape[2:]
+    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:
+        raise ValueError("the windows do not tile the padded input")
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros(xp.shape)
+    dw = np.zeros(w.shape)
+    db = np.zeros(F)
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    rows = slice(i * stride, i * stride + HH)
+                    cols = slice(j * stride, j * stride + WW)
+                    delta = dout[n, f, i, j]
+                    dxp[n, :, rows, cols] += delta * w[f]
+                    dw[f] += delta * xp[n, :, rows, cols]
+                    db[f] += delta
+    dx = dxp[:, :, pad : pad + H, pad : pad + W]
+    return dx, dw, db
+""",
+    },
+    {
+        "function": "conv2d_backward_naive",
+        "message": "read by no window",
+        "source": """
+def conv2d_backward_naive(dout, cache):
+    # dx_padded only as large as the area the windows reach: unread rows fall off dx
+    x, w, b, stride, pad = cache
+    N, F, H_out, W_out = dout.shape
+    HH, WW = w.shape[2:]
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros((N, x.shape[1], (H_out - 1) * stride + HH, (W_out - 1) * stride + WW))
     dw = np.zeros(w.shape)
     db = np.zeros(F)
     for n in range(N):

@@ -9,10 +9,15 @@ r"""Checks for the ch06_conv_backward exercise: the convolution layer with loops
   HH−1 rows and WW−1 columns), with which ∂L/∂X = ``convolve2d_full(dO, F)``.
 
 Cases cover stride/padding combinations (1/0, 2/1, 1/2, 3/1, 2/0), non-square inputs and
-kernels, C > 1, F > 1, N > 1, 1×1 kernels and windows as large as the padded input. Each check
+kernels, C > 1, F > 1, N > 1, 1×1 kernels and windows as large as the padded input, and
+*floored* sizes, where (H + 2·pad − HH) is not a multiple of the stride: the output has
+⌊(H + 2·pad − HH)/stride⌋ + 1 rows, as in PyTorch, and input rows no window reaches get zero
+gradient (one visible case, the 3×3 / stride-2 / pad-1 layer on an even input; the hidden ones
+add remainders 1 and 2, stride 3, a 7×7 / 2 / 3 stem, and unread input rows). Each check
 runs its cases itself (``register_custom``) so that a wrong *shape* gets a specific hint
-(padding not cropped, ``pad:-pad`` with pad = 0, stride ignored, "valid" instead of "full"),
-and the known mistakes are evaluated only when a case fails, which keeps passing checks fast.
+(padding not cropped, ``pad:-pad`` with pad = 0, stride ignored, a ceiled or rejected floored
+size, unread rows dropped from dx, "valid" instead of "full"), and the known mistakes are
+evaluated only when a case fails, which keeps passing checks fast.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 from backproplab import conv
 from backproplab.grading._core import (
     Case,
+    CheckFailed,
     Mistake,
     check_case,
     register_custom,
@@ -33,16 +39,43 @@ _A = "ch06_conv_backward"
 
 
 def _run(student, cases, reference, outputs, mistakes, shape_advice):
-    """Compare ``student`` with ``reference`` on every case (``check_case`` with our advice)."""
+    """Compare ``student`` with ``reference`` on every case (``check_case`` with our advice).
+
+    On a floored case a student's function that *raised* (typically a "does not tile" check
+    of its own, or a float size from ``/``) hears the floor rule too.
+    """
     for case in cases:
-        check_case(
-            student,
-            reference,
-            case,
-            outputs=outputs,
-            mistakes=mistakes,
-            shape_advice=shape_advice,
-        )
+        try:
+            check_case(
+                student,
+                reference,
+                case,
+                outputs=outputs,
+                mistakes=mistakes,
+                shape_advice=shape_advice,
+            )
+        except CheckFailed as failed:
+            if not case.label.startswith(_FLOORED) or " raised " not in str(failed):
+                raise
+            raise CheckFailed(f"{failed}\n  {_floor_rule(case)}") from None
+
+
+_FLOORED = "floored"
+
+
+def _floor_rule(case):
+    """The floor rule with this case's numbers (for a function that rejected the case)."""
+    x, w = (case.args[0], case.args[1]) if len(case.args) == 5 else case.args[1][:2]
+    stride, pad = case.args[-2:] if len(case.args) == 5 else case.args[1][3:]
+    H, HH = x.shape[2], w.shape[2]
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    return (
+        f"This layer is valid: frameworks floor the output size, H' = (H + 2*pad - HH) // "
+        f"stride + 1 = ({H} + {2 * pad} - {HH}) // {stride} + 1 = {H_out} (and W' likewise). "
+        "A last window that would stick out of the padded input is simply not taken; the "
+        "rows it would have read get zero gradient. Do not reject it, and compute sizes "
+        "with //, not /."
+    )
 
 
 # --- shared case shapes ------------------------------------------------------------------------
@@ -62,6 +95,13 @@ _VISIBLE = [
     ),
     ("N = 2, C = 3, F = 4, stride 2, pad 1", (2, 3, 5, 5), (4, 3, 3, 3), 2, 1),
     ("non-square: x 4x6, kernel 2x3, stride 1, pad 2", (1, 2, 4, 6), (3, 2, 2, 3), 1, 2),
+    (
+        "floored: 3x3, stride 2, pad 1 on an even 6x6 input ((6 + 2 - 3) / 2 = 2.5, so 3 rows)",
+        (2, 2, 6, 6),
+        (3, 2, 3, 3),
+        2,
+        1,
+    ),
 ]
 _HIDDEN = [
     ("N = 1, C = 1, F = 1, 1x1 kernel", (1, 1, 3, 4), (1, 1, 1, 1), 1, 0),
@@ -70,6 +110,15 @@ _HIDDEN = [
     ("window as large as the padded input (output 1x1)", (2, 2, 3, 3), (2, 2, 5, 5), 1, 1),
     ("N = 3, C = 2, F = 3, 4x4 kernel, stride 2, pad 1", (3, 2, 6, 6), (3, 2, 4, 4), 2, 1),
     ("C = 4, F = 1, 2x2 kernel, stride 1, pad 1", (1, 4, 3, 5), (1, 4, 2, 2), 1, 1),
+    ("floored: a 7x7, stride 2, pad 3 stem on 10x9", (1, 1, 10, 9), (2, 1, 7, 7), 2, 3),
+    ("floored: stride 3, pad 1, remainders 1 and 2", (2, 2, 8, 8), (2, 2, 3, 2), 3, 1),
+    (
+        "floored, no padding: input rows 5, 6 and columns 6, 7 are past the last window",
+        (2, 1, 7, 8),
+        (2, 1, 2, 3),
+        3,
+        0,
+    ),
 ]
 
 
@@ -174,6 +223,12 @@ _FORWARD_MISTAKES = [
 ]
 
 
+def _ceiled_hw(x_shape, w_shape, stride, pad):
+    return tuple(
+        1 - (-(d + 2 * pad - k) // stride) for d, k in zip(x_shape[2:], w_shape[2:], strict=True)
+    )
+
+
 def _forward_shape_advice(case, what, shape):
     x, w, _, stride, pad = case.args
     if pad and shape[2:] == _out_hw(x.shape, w.shape, stride, 0):
@@ -186,6 +241,16 @@ def _forward_shape_advice(case, what, shape):
             "One row or column short: H' = 1 + (H + 2*pad - HH) // stride and W' likewise "
             "(mind the 1 +)."
         )
+    floored = case.label.startswith(_FLOORED)
+    if len(shape) == 4 and shape[2:] != (H_out, W_out):
+        if floored or shape[2:] == _ceiled_hw(x.shape, w.shape, stride, pad):
+            H, HH = x.shape[2], w.shape[2]
+            return (
+                f"out has {shape[2]} rows and {shape[3]} columns; frameworks floor "
+                f"(H + 2*pad - HH)/stride + 1 = ({H} + {2 * pad} - {HH}) // {stride} + 1 = "
+                f"{H_out} rows ({W_out} columns): a last window that would stick out of the "
+                "padded input is not taken."
+            )
     if x.shape[0] != w.shape[0] and shape == (w.shape[0], x.shape[0], H_out, W_out):
         return "The axes are (N, F, H', W'): examples first, then filters."
     return None
@@ -336,6 +401,14 @@ def _backward_shape_advice(case, what, shape):
             return (
                 "This is the gradient of the padded input: crop the padding, "
                 "dx = dx_padded[:, :, pad:pad + H, pad:pad + W]."
+            )
+        smaller = len(shape) == 4 and shape[2] <= H and shape[3] <= W and shape[2:] != (H, W)
+        if shape[:2] == (N, C) and smaller and shape[2:] != (0, 0):
+            return (
+                f"dx has {shape[2]} rows and {shape[3]} columns but x has {H} and {W}: the "
+                "output size was floored, so some rows or columns of x are read by no window. "
+                "They are still part of x and their gradient is 0: give dx_padded the shape of "
+                "the padded x, not of the area the windows reach."
             )
         if pad == 0 and len(shape) == 4 and shape[2:] == (0, 0):
             return (
