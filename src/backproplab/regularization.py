@@ -55,16 +55,16 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5, train=True, running=None, moment
 
     .. math::
         \mu = \frac1N \sum_n x_n, \quad
-        v = \frac1N \sum_n (x_n - \mu)^2, \quad
-        \hat x_n = \frac{x_n - \mu}{\sqrt{v + \epsilon}}, \quad
-        \text{out}_n = \gamma \odot \hat x_n + \beta .
+        \operatorname{var} = \frac1N \sum_n (x_n - \mu)^2, \quad
+        \hat x_n = \frac{x_n - \mu}{\sqrt{\operatorname{var} + \varepsilon}}, \quad
+        \text{out}_n = \gamma \odot \hat x_n + \beta_\text{bn} .
 
-    In training mode (``train=True``) :math:`\mu, v` are the batch statistics, and the
-    running statistics are updated as
-    :math:`\mu_\text{run} \leftarrow m\,\mu_\text{run} + (1 - m)\,\mu` (same for :math:`v`,
-    the biased batch variance) with :math:`m` = ``momentum``. In inference mode
-    (``train=False``) the running statistics replace the batch statistics, so each example's
-    output no longer depends on the rest of its batch.
+    In training mode (``train=True``) :math:`\mu, \operatorname{var}` are the batch
+    statistics, and the running statistics are updated as
+    ``running_new = momentum * running + (1 - momentum) * batch`` for the mean and for the
+    (biased) variance, the one used to normalise. In inference mode (``train=False``) the
+    running statistics replace the batch statistics, so each example's output no longer
+    depends on the rest of its batch.
 
     Parameters
     ----------
@@ -142,21 +142,25 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5, train=True, running=None, moment
 def batchnorm_backward(dout, cache):
     r"""Backward pass of ``batchnorm_forward``.
 
-    With :math:`g = \partial L / \partial \text{out}` and :math:`d\hat x = g \odot \gamma`:
+    With :math:`d_n = \partial L / \partial \text{out}_n` and
+    :math:`d\hat x_n = d_n \odot \gamma`:
 
     .. math::
-        \frac{\partial L}{\partial \gamma} = \sum_n g_n \odot \hat x_n, \qquad
-        \frac{\partial L}{\partial \beta} = \sum_n g_n,
+        \frac{\partial L}{\partial \gamma} = \sum_n d_n \odot \hat x_n, \qquad
+        \frac{\partial L}{\partial \beta_\text{bn}} = \sum_n d_n,
 
     and in training mode, where :math:`\mu` and :math:`v` depend on every example,
 
     .. math::
-        \frac{\partial L}{\partial x_n} = \frac{1}{N\sqrt{v + \epsilon}}
+        \frac{\partial L}{\partial x_n} = \frac{1}{N\sqrt{\operatorname{var} + \varepsilon}}
         \Big(N\, d\hat x_n - \sum_k d\hat x_k - \hat x_n \odot \sum_k d\hat x_k \odot
         \hat x_k\Big).
 
     In inference mode the statistics are constants:
-    :math:`\partial L / \partial x_n = d\hat x_n / \sqrt{v_\text{run} + \epsilon}`.
+
+    .. math::
+        \frac{\partial L}{\partial x_n} = \frac{d\hat x_n}
+        {\sqrt{\operatorname{var}_\text{run} + \varepsilon}} .
 
     Parameters
     ----------
