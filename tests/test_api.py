@@ -106,6 +106,19 @@ API = {
         "gradient_norms": [("grads", _)],
         "dead_relu_fraction": [("pre_activations", _)],
     },
+    "regularization": {
+        "batchnorm_forward": [
+            ("x", _),
+            ("gamma", _),
+            ("beta", _),
+            ("eps", 1e-5),
+            ("train", True),
+            ("running", None),
+            ("momentum", 0.9),
+        ],
+        "batchnorm_backward": [("dout", _), ("cache", _)],
+        "clip_by_global_norm": [("grads", _), ("max_norm", _)],
+    },
 }
 
 CASES = [(m, name, params) for m, names in API.items() for name, params in names.items()]

@@ -26,5 +26,6 @@ MATHS_MODULES = (
     "datasets",
     "cnn",
     "chain1d",
+    "regularization",
 )
 """Modules that must never import plotting or widget libraries (a test enforces it)."""
