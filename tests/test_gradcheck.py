@@ -1,5 +1,8 @@
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import arrays
 
 from backproplab.gradcheck import numerical_gradient, numerical_vjp, relative_error
 
@@ -71,6 +74,23 @@ def test_relative_error_definition():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
     # both tiny: the 1e-8 floor keeps noise from looking like a relative error of 1
     assert relative_error(np.array([1e-12]), np.array([-1e-12])) == pytest.approx(2e-4)
+
+
+@settings(max_examples=200)
+@given(
+    arrays(np.float64, st.integers(1, 6), elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
+    arrays(np.float64, st.integers(1, 6), elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
+)
+def test_relative_error_is_never_above_the_elementwise_ratio(a, b):
+    # the docstring's claim: the thresholds come from CS231n's element-wise ratio, and the
+    # single global scale is the more lenient reading of them
+    n = min(a.size, b.size)
+    a, b = a[:n], b[:n]
+    scale = np.maximum(np.abs(a), np.abs(b))
+    if not np.any(scale > 0):
+        return
+    elementwise = np.max(np.divide(np.abs(a - b), scale, out=np.zeros(n), where=scale > 0))
+    assert relative_error(a, b) <= elementwise * (1 + 1e-12)
 
 
 def test_checker_fails_on_a_wrong_gradient():

@@ -116,7 +116,11 @@ def relative_error(a, b):
     .. math:: \frac{\max_i |a_i - b_i|}{\max(10^{-8}, \max_i (|a_i| + |b_i|))}
 
     Rough reading for float64 central differences: above 1e-2 the gradient is wrong;
-    around 1e-4 suspicious (or a kink nearby); 1e-7 and below it is right.
+    around 1e-4 suspicious (or a kink nearby); 1e-7 and below it is right. These thresholds
+    come from the CS231n notes, which state them for the element-wise ratio
+    :math:`\max_i |a_i - b_i| / \max(|a_i|, |b_i|)`; this function's value is never larger
+    than that ratio (it divides the largest difference by at least the sum of that entry's
+    sizes), so it is the more lenient reading of the same thresholds.
 
     One scale serves the whole array, so entries near zero are not drowned in the rounding
     noise of central differences (an elementwise ratio would call 1e-12 vs 3e-12 a 50% error).
