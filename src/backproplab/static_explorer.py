@@ -1,12 +1,14 @@
 r"""The descent explorer of the static book: a small offline viewer that descends in the page.
 
-A reader of the online book has no kernel, so the page computes the paths itself: the
-viewer's JavaScript (``static/explorer.js``, with ``static/descent.js`` and ``static/canvas.js``) carries a port of the six update rules of
-``backproplab.optimizers`` and of the gradients of every surface in ``surfaces.SURFACES``, and
-runs them like ``surfaces.descend`` from wherever the reader clicks or drags on the contour
-plot. The browser test ``tests/test_explorer_browser.py`` checks the port against the package:
-the JavaScript paths equal ``surfaces.descend``'s to a relative 1e-9 on every surface and
-rule. What the page cannot compute cheaply is precomputed here, at build time:
+A reader of the online book has no kernel, so the page computes the paths itself: its
+JavaScript (``static/descent.js``) is a port of the six update rules of
+``backproplab.optimizers`` and of the gradients of every surface in ``surfaces.SURFACES``,
+run like ``surfaces.descend`` from wherever the reader clicks or drags on the contour plot
+(``static/explorer.js`` is the viewer, ``static/canvas.js`` its drawing helpers). The browser
+test ``tests/test_explorer_browser.py`` checks the port against the package: the JavaScript
+paths equal ``surfaces.descend``'s to 1e-9 on every surface and rule (up to the step where a
+path turns chaotic, if it does: there any two roundings part). What the page cannot compute
+cheaply is precomputed here, at build time:
 
 - the contour lines of every surface (the 1-D one-weight curve included), quantised;
 - each surface's box, minima, title and default start;
