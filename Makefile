@@ -88,10 +88,17 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests deploy
 	$(VENV)/bin/ruff format --check src tests deploy
 
-# Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890".
+# Extra options for JupyterLab, e.g. LAB_ARGS="--no-browser --port=8890"; LAB_DIR: the folder
+# it opens.
 LAB_ARGS ?=
+LAB_DIR ?= exercises
+# The students' configuration of the hub (deploy/jupyterhub/user-config/: no news pop-up, no
+# nbgrader instructor tools), read the way the hub's student servers read it: first on
+# JUPYTER_CONFIG_PATH. Personal settings (~/.jupyter) still win over it.
+LAB_CONFIG := $(abspath deploy/jupyterhub/user-config)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=exercises $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH="$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) $(LAB_ARGS)
 
 # Releases: exercises/<id>/ is nbgrader's output for solutions/<id>/, never edited by hand
 # (tests/test_exercises_release.py regenerates it and compares). Each release is also recorded

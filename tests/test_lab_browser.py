@@ -1,15 +1,20 @@
 """The live descent explorer in a real JupyterLab, driven by headless Chromium.
 
-A JupyterLab server (the venv's) starts on a free loopback port with a random token and a
-temporary root, Chromium opens the chapter 4 solutions notebook, runs every cell, moves the
-learning-rate slider of the explorer and checks that the figure's pixels change. Requests to
-anything but the server are aborted, so the test also proves the widgets need no network.
+``make lab`` starts JupyterLab (the venv's, with the hub's student configuration) on a free
+loopback port with a random token and a temporary root; Chromium opens the chapter 4 solutions
+notebook and runs every cell. The test checks that no pop-up (JupyterLab's news question)
+covers the page, that the six optimizers' colours are all on the explorer's figure and that the
+readout finds each of the solutions' rules matching its reference, then moves the
+learning-rate slider and checks that the figure's pixels change. Requests to anything but the
+server are aborted, so the test also proves the widgets need no network.
 """
 
 import contextlib
+import io
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -17,8 +22,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 from browser import chromium, require_chromium
+
+from backproplab import plotting
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(660)]
 
@@ -47,43 +55,57 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _jupyter_lab(root: Path):
+    """``make lab``, as a student starts it, on a free port with a token, opening ``root``.
+
+    Only what a test needs is added (LAB_DIR, LAB_ARGS, and folders of its own instead of the
+    user's ~/.jupyter): the configuration is the Makefile's, so a pop-up that ``make lab``
+    would show shows here too.
+    """
     token = secrets.token_hex(16)
     port = _free_port()
     home = root / ".home"
+    venv = Path(sys.prefix)
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "IPYTHONDIR": str(home / "ipython"),
         "MPLBACKEND": "Agg",
     }
-    command = [
-        str(Path(sys.executable).with_name("jupyter")),
-        "lab",
+    env.pop("JUPYTER_CONFIG_PATH", None)
+    lab_args = [
         "--no-browser",
         f"--ServerApp.token={token}",
         f"--port={port}",
-        "--ip=127.0.0.1",
-        f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={home / 'settings'}",
         f"--LabApp.workspaces_dir={home / 'workspaces'}",
-        "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    # Render every cell (no windowing: offscreen outputs would be missing from the DOM) and
-    # keep the news pop-up from covering the page.
-    settings = home / "settings"
-    for plugin, values in (
-        ("@jupyterlab/notebook-extension/tracker", {"windowingMode": "none"}),
-        ("@jupyterlab/apputils-extension/notification", {"fetchNews": "false"}),
-    ):
-        target = settings / f"{plugin}.jupyterlab-settings"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
+        lab_args.append("--allow-root")
+    # -o: never re-install the venv from inside a test; VENV: this interpreter's venv.
+    command = [
+        "make",
+        "--no-print-directory",
+        "-C",
+        str(REPO),
+        "-o",
+        f"{venv}/.installed",
+        "lab",
+        f"VENV={venv}",
+        f"LAB_DIR={root}",
+        "LAB_ARGS=" + " ".join(lab_args),
+    ]
+    # Render every cell (no windowing: offscreen outputs would be missing from the DOM). The
+    # news pop-up is left to make lab's configuration: this test checks that it stays away.
+    target = home / "settings" / "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"windowingMode": "none"}))
     log = (root / ".home.log").open("w")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own, so that stopping make stops the JupyterLab it started.
+    server = subprocess.Popen(
+        command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -100,11 +122,13 @@ def _jupyter_lab(root: Path):
                 time.sleep(0.5)
         yield url, token
     finally:
-        server.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
 
@@ -138,6 +162,33 @@ def _run_all(page, attempts=3):
         except Exception:
             page.keyboard.press("Escape")  # close the menu if it is still open
     pytest.fail(f"Run All Cells started no cell in {attempts} attempts")
+
+
+def _check_no_pop_up(page):
+    """make lab's configuration (the hub's) leaves out the news pop-up and its plugin."""
+    toasts = page.locator(".Toastify__toast")
+    assert toasts.count() == 0, f"JupyterLab shows a pop-up: {toasts.all_inner_texts()}"
+    assert "Jupyter news" not in page.inner_text("body")
+    config = json.loads(page.inner_text("#jupyter-config-data"))
+    assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]
+
+
+def _pixels_near(image, colour, tolerance=12):
+    rgb = np.asarray(image.convert("RGB"), dtype=int)
+    target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(rgb - target).max(axis=-1) <= tolerance).sum())
+
+
+def _check_colours_and_verdicts(page, screenshot):
+    """Every optimizer's colour is on the figure, and each of the solutions' six rules
+    (correct by construction) is reported as matching its reference."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(screenshot))
+    counts = {c: _pixels_near(image, c) for c in plotting.OKABE_ITO[:6]}
+    assert min(counts.values()) >= 20, f"an optimizer's colour is missing: {counts}"
+    text = page.locator(EXPLORER).first.inner_text()
+    assert text.count("matches the reference") == 6, text[-1500:]
 
 
 def test_moving_a_slider_redraws_the_live_explorer(tmp_path):
@@ -184,6 +235,8 @@ def test_moving_a_slider_redraws_the_live_explorer(tmp_path):
         figure.wait_for(state="visible", timeout=60_000)
         figure.scroll_into_view_if_needed()
         before = _stable_screenshot(figure)
+        _check_no_pop_up(page)
+        _check_colours_and_verdicts(page, before)
 
         readout = page.locator(f"{EXPLORER} .bpl-lr .widget-readout").first
         lr_before = readout.inner_text()

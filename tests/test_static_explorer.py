@@ -1,4 +1,8 @@
-"""The static explorer's data: real descent paths, decodable, compact, deterministic, offline."""
+"""The static explorer's data and page: what the JavaScript needs, exact, compact, offline.
+
+The paths themselves are computed in the page; ``test_explorer_browser.py`` checks them
+against ``surfaces.descend`` in Chromium.
+"""
 
 import base64
 import re
@@ -20,71 +24,79 @@ def page():
 
 
 def _decode(b64):
-    return np.frombuffer(base64.b64decode(b64), dtype="<i2")
+    return np.frombuffer(base64.b64decode(b64), dtype="<i2").reshape(-1, 2)
 
 
-def _paths(data, surface, name):
-    entry = next(s for s in data["surfaces"] if s["name"] == surface)
-    nb = len(data["betas"]) if data["decay"][name] else 1
-    return entry, _decode(entry["paths"][name]).reshape(len(data["lrs"]), nb, data["steps"] + 1, 3)
-
-
-def _world(q, lim):
-    return lim[0] + q / 8000.0 * (lim[1] - lim[0])
-
-
-def test_grid_covers_every_surface_optimizer_rate_and_beta(data):
+def test_every_surface_and_optimizer_with_the_sliders_grids(data):
     assert [s["name"] for s in data["surfaces"]] == list(surfaces.SURFACES)
     assert data["optimizers"] == list(optimizers.OPTIMIZER_NAMES)
-    assert data["lrs"][0] == 1e-4 and data["lrs"][-1] == 1.0 and len(data["lrs"]) == 13
-    assert data["betas"] == [0.5, 0.9, 0.99]
+    assert data["lrs"][0] == 1e-4 and data["lrs"][-1] == 1.0 and len(data["lrs"]) == 25
+    assert np.all(np.diff(np.log10(data["lrs"])) == pytest.approx(1 / 6, abs=3e-3))
+    assert data["betas"] == [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
+    assert data["steps"] == static_explorer.STEPS
+
+
+def test_the_hyperparameters_are_the_optimizers_table(data):
+    # One table: the slider sets lr and the decay rate, every other value is the default.
+    assert data["decay"] == dict(optimizers.DECAY)
+    for name, fixed in data["hparams"].items():
+        table = dict(optimizers.HYPERPARAMETERS[name])
+        decay = optimizers.DECAY[name]
+        assert fixed == {k: v for k, v in table.items() if k not in ("lr", decay)}
+    assert data["hparams"]["adam"] == {"beta2": 0.999, "eps": 1e-8}
+    assert data["hparams"]["adagrad"] == {"eps": 1e-10}
+
+
+def test_each_surface_carries_its_box_start_minima_and_contours(data):
     for entry in data["surfaces"]:
-        assert set(entry["paths"]) == set(optimizers.OPTIMIZER_NAMES)
+        s = surfaces.get_surface(entry["name"])
+        assert entry["dim"] == s.dim
+        assert tuple(entry["xlim"]) == s.xlim and tuple(entry["ylim"]) == s.ylim
+        np.testing.assert_array_equal(entry["start"], s.start)
+        np.testing.assert_array_equal(entry["minima"], s.minima)
         assert entry["contours"]
-
-
-def test_paths_are_the_packages_descend_quantised(data):
-    # momentum with lr = 0.01, beta = 0.5 on the bowl, decoded by hand.
-    _, grid = _paths(data, "bowl", "momentum")
-    i, j = data["lrs"].index(0.01), data["betas"].index(0.5)
-    s = surfaces.get_surface("bowl")
-    expected = surfaces.descend(
-        s, optimizers.make_optimizer("momentum", lr=0.01, beta=0.5), None, 150
-    )
-    x = _world(grid[i, j, :, 0].astype(float), s.xlim)
-    y = _world(grid[i, j, :, 1].astype(float), s.ylim)
-    # one quantisation step is 1/8000 of the box
-    np.testing.assert_allclose(x, expected[:, 0], atol=8.0 / 8000)
-    np.testing.assert_allclose(y, expected[:, 1], atol=4.0 / 8000)
-    loss = 10.0 ** (grid[i, j, :, 2] / 1000.0)
-    np.testing.assert_allclose(loss, s.value(expected), rtol=2e-3)
-
-
-def test_a_diverging_path_ends_with_the_nan_marker(data):
-    _, grid = _paths(data, "rosenbrock", "sgd")
-    path = grid[data["lrs"].index(1.0), 0]
-    assert (path[1:, 0] == -32768).any()
-    first = np.flatnonzero(path[:, 0] == -32768)[0]
-    assert (path[first:, 0] == -32768).all()
+        for _, line in entry["contours"]:
+            q = _decode(line)
+            assert q.min() >= -10 and q.max() <= 8010  # inside the box, to rounding
 
 
 def test_the_one_weight_curve_is_drawn_as_w_against_error(data):
-    entry, grid = _paths(data, "one_weight", "sgd")
+    entry = next(e for e in data["surfaces"] if e["name"] == "one_weight")
     s = surfaces.get_surface("one_weight")
-    path = grid[data["lrs"].index(1.0), 0]
-    w = _world(path[:, 0].astype(float), s.xlim)
-    e = _world(path[:, 1].astype(float), s.ylim)
+    (_, line), *rest = entry["contours"]
+    q = _decode(line).astype(float)
+    w = s.xlim[0] + q[:, 0] / 8000 * (s.xlim[1] - s.xlim[0])
+    e = s.ylim[0] + q[:, 1] / 8000 * (s.ylim[1] - s.ylim[0])
     np.testing.assert_allclose(e, s.value(w[:, None]), atol=2e-3)
-    assert entry["dim"] == 1 and len(entry["contours"]) == 1
+    assert not rest
+
+
+def test_the_tiny_networks_data_is_exact(data):
+    entry = next(e for e in data["surfaces"] if e["name"] == "tiny_net")
+    x, y = surfaces._tiny_net_data()
+    # JSON floats round-trip: the page computes on the very same numbers.
+    np.testing.assert_array_equal(entry["data"]["x"], x)
+    np.testing.assert_array_equal(entry["data"]["y"], y)
+    assert all("data" not in e for e in data["surfaces"] if e["name"] != "tiny_net")
 
 
 def test_html_is_self_contained_deterministic_and_light(page):
     assert page == static_explorer.explorer_html()
     assert page.startswith('<div class="bpl-static-explorer')
-    assert len(page.encode()) < 3_000_000
+    assert len(page.encode()) < 400_000
     # nothing to fetch: no URL, no external script or stylesheet
     assert not re.search(r"https?://|src=|href=|@import|url\(", page)
-    assert page.count("<script") == 2 and "window.bplStaticExplorer" in page
+    assert page.count("<script") == 2
+    for api in ("window.bplStaticExplorer", "window.bplDescent", "window.bplCanvas"):
+        assert api in page
+
+
+def test_the_page_script_keeps_every_file_under_600_lines():
+    from importlib.resources import files
+
+    for name in ("canvas.js", "descent.js", "explorer.js", "explorer.css"):
+        text = (files("backproplab") / "static" / name).read_text("utf-8")
+        assert len(text.splitlines()) <= 600, name
 
 
 def test_titles_are_plain_text_for_the_page(data):
@@ -95,14 +107,15 @@ def test_titles_are_plain_text_for_the_page(data):
 def test_the_first_view_converges_for_every_default_optimizer(data):
     defaults = data["defaults"]
     assert defaults["surface"] == "bowl" and defaults["beta"] == 0.9
-    assert defaults["lr"] in data["lrs"]
+    assert defaults["lr"] in data["lrs"] and defaults["beta"] in data["betas"]
     # The bowl's steepest curvature is 25, so plain gradient descent is stable only for
     # lr < 2 / 25 = 0.08: the first view must sit well inside that.
     assert defaults["lr"] < 2.0 / 25.0
-    i, j = data["lrs"].index(defaults["lr"]), data["betas"].index(defaults["beta"])
+    s = surfaces.get_surface("bowl")
     for name in defaults["optimizers"]:
-        _, grid = _paths(data, "bowl", name)
-        path = grid[i, j if data["decay"][name] else 0]
-        assert (path[:, 0] != -32768).all(), f"{name} diverges in the first view"
-        # stored loss is 1000 log10 E: each one must fall by more than a decade
-        assert path[-1, 2] < path[0, 2] - 1000, f"{name} barely moves in the first view"
+        decay = optimizers.DECAY[name]
+        hp = {"lr": defaults["lr"]} | ({decay: defaults["beta"]} if decay else {})
+        path = surfaces.descend(s, optimizers.make_optimizer(name, **hp), None, data["steps"])
+        assert np.isfinite(path).all(), f"{name} diverges in the first view"
+        loss = s.value(path)
+        assert loss[-1] < loss[0] / 10, f"{name} barely moves in the first view"

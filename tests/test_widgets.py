@@ -99,6 +99,78 @@ def test_the_student_rule_races_the_reference():
     assert ex.status.value == ""
 
 
+def _slow_momentum(w, dw, v, lr, beta=0.9):
+    v = beta * v + dw
+    return w - 0.5 * lr * v, v  # half the reference's step
+
+
+def test_by_default_only_the_students_optimizers_race_their_references():
+    rules = {"momentum": optimizers.momentum_update, "adam": optimizers.adam_update}
+    ex = _explorer(optimizers=None, rules=rules)
+    shown = {label for label, box in ex.checkboxes.items() if box.value}
+    assert shown == {"momentum", "momentum (yours)", "adam", "adam (yours)"}
+    assert set(ex.paths) == shown
+    # Each student's rule comes right after its reference (checkboxes, legend, readout).
+    labels = list(ex.checkboxes)
+    assert labels.index("adam (yours)") == labels.index("adam") + 1
+    # Without rules, the classic trio.
+    assert {label for label, box in _explorer(optimizers=None).checkboxes.items() if box.value} == {
+        "sgd",
+        "momentum",
+        "adam",
+    }
+
+
+def test_each_optimizer_has_its_colour_and_yours_its_dash_and_marker():
+    rules = {n: getattr(optimizers, f"{n}_update") for n in optimizers.OPTIMIZER_NAMES}
+    ex = _explorer(optimizers=None, rules=rules)
+    colours = {n: ex.lines[n].get_color() for n in optimizers.OPTIMIZER_NAMES}
+    assert len(set(colours.values())) == len(colours), colours  # one colour per optimizer
+    for name, colour in colours.items():
+        ref, yours = ex.lines[name], ex.lines[f"{name} (yours)"]
+        assert (
+            yours.get_color() == colour and ex.loss_lines[f"{name} (yours)"].get_color() == colour
+        )
+        assert ref.get_linestyle() == "-" and yours.get_linestyle() != "-"
+        assert ref.get_marker() in ("None", None, "") and yours.get_marker() == "^"
+        assert ex.points[name].get_marker() != ex.points[f"{name} (yours)"].get_marker()
+    # The legend pairs them: one row per optimizer, its reference and yours side by side.
+    legend = ex.loss_ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(optimizers.OPTIMIZER_NAMES)
+    assert "yours" in legend.get_title().get_text()
+
+
+def test_the_readout_says_whether_a_rule_matches_the_reference():
+    ex = _explorer(
+        optimizers=None, rules={"sgd": optimizers.sgd_update, "momentum": _slow_momentum}
+    )
+    rows = {row.split("</td>")[0]: row for row in ex.readout.value.split("<tr>")[2:]}
+    sgd = next(row for key, row in rows.items() if key.endswith("sgd (yours)"))
+    momentum = next(row for key, row in rows.items() if key.endswith("momentum (yours)"))
+    assert "matches the reference" in sgd
+    assert "differs from the reference from step 1" in momentum
+    ex.checkboxes["momentum"].value = False  # the verdict does not need the reference drawn
+    assert "differs from the reference" in ex.readout.value
+
+
+def test_the_explorer_reads_the_hyperparameter_table_of_optimizers():
+    ex = _explorer()
+    ex.beta.value = 0.5
+    for name in optimizers.OPTIMIZER_NAMES:
+        hp = ex._hparams(name)
+        assert set(hp) == set(optimizers.HYPERPARAMETERS[name])
+        if optimizers.DECAY[name]:
+            assert hp[optimizers.DECAY[name]] == 0.5
+    assert dict(optimizers.DECAY) == {
+        "sgd": None,
+        "momentum": "beta",
+        "nesterov": "beta",
+        "adagrad": None,
+        "rmsprop": "rho",
+        "adam": "beta1",
+    }
+
+
 def _wrong_shape(w, dw, v, lr, beta=0.9):
     return w[:1], v
 

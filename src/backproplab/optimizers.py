@@ -72,6 +72,8 @@ import numpy as np
 from backproplab._validate import as_float_array, as_int, as_scalar, same_shape
 
 __all__ = [
+    "DECAY",
+    "HYPERPARAMETERS",
     "OPTIMIZER_NAMES",
     "Optimizer",
     "RuleError",
@@ -374,6 +376,29 @@ _RULES: Mapping[str, _Rule] = MappingProxyType(
 
 OPTIMIZER_NAMES = tuple(_RULES)
 """Names accepted by ``make_optimizer``."""
+
+HYPERPARAMETERS: Mapping[str, Mapping[str, float | None]] = MappingProxyType(
+    {name: MappingProxyType(dict(spec.defaults)) for name, spec in _RULES.items()}
+)
+"""Each rule's hyperparameters with their defaults (``None``: required), read-only.
+
+The one table the explorers read, e.g. ``HYPERPARAMETERS["rmsprop"]`` is
+``{"lr": None, "rho": 0.9, "eps": 1e-8}``; the keys are the keyword arguments of
+``make_optimizer`` and of the matching ``<name>_update``.
+"""
+
+DECAY: Mapping[str, str | None] = MappingProxyType(
+    {
+        name: next((k for k in spec.defaults if k not in ("lr", "eps")), None)
+        for name, spec in _RULES.items()
+    }
+)
+"""The decay rate that plays the role of momentum's :math:`\\beta` in each rule, or ``None``.
+
+``"beta"`` for momentum and Nesterov, ``"rho"`` for RMSprop, ``"beta1"`` for Adam (its
+:math:`\\beta_2` stays separate); SGD and AdaGrad have none. The explorers' one
+":math:`\\beta`" control sets it.
+"""
 
 
 def make_optimizer(name, rule=None, **hparams):

@@ -1,25 +1,31 @@
-r"""The descent explorer of the static book: precomputed paths and a small offline viewer.
+r"""The descent explorer of the static book: a small offline viewer that descends in the page.
 
-A reader of the online book has no kernel, so the paths are computed here, at build time, with
-the package's own ``surfaces.descend`` and ``optimizers.make_optimizer``, for a grid of
+A reader of the online book has no kernel, so the page computes the paths itself: its
+JavaScript (``static/descent.js``) is a port of the six update rules of
+``backproplab.optimizers`` and of the gradients of every surface in ``surfaces.SURFACES``,
+run like ``surfaces.descend`` from wherever the reader clicks or drags on the contour plot
+(``static/explorer.js`` is the viewer, ``static/canvas.js`` its drawing helpers). The browser
+test ``tests/test_explorer_browser.py`` checks the port against the package: the JavaScript
+paths equal ``surfaces.descend``'s to 1e-9 on every surface and rule (up to the step where a
+path turns chaotic, if it does: there any two roundings part). What the page cannot compute
+cheaply is precomputed here, at build time:
 
-- every surface in ``surfaces.SURFACES`` (the 1-D one-weight curve included),
-- every optimizer in ``optimizers.OPTIMIZER_NAMES``,
-- ``LEARNING_RATES`` (13 values, three per decade from :math:`10^{-4}` to 1),
-- ``BETAS`` for the rules with a decay (momentum and Nesterov :math:`\beta`, RMSprop
-  :math:`\rho`, Adam :math:`\beta_1`; Adam keeps :math:`\beta_2 = 0.999`),
+- the contour lines of every surface (the 1-D one-weight curve included), quantised;
+- each surface's box, minima, title and default start;
+- the tiny network's data (its 360 inputs and targets, as exact float64 JSON);
+- the hyperparameters of every rule, from ``optimizers.HYPERPARAMETERS`` (the decay rate the
+  "β" slider sets comes from ``optimizers.DECAY``; the others keep their defaults);
+- the slider grids ``LEARNING_RATES`` and ``BETAS``, and ``STEPS`` steps per path.
 
-from each surface's ``start`` for ``STEPS`` steps. :func:`explorer_html` returns one
-self-contained HTML fragment: the data as compact JSON, the viewer's CSS and JavaScript inline
-(``static/explorer.js`` and ``static/explorer.css``), no CDN, nothing fetched, the same bytes
-for the same package version. A chapter shows it with ``IPython.display.HTML(explorer_html())``.
+:func:`explorer_html` returns one self-contained HTML fragment: that data as compact JSON, the
+viewer's CSS and JavaScript inline, no CDN, nothing fetched, the same bytes for the same
+package version. A chapter shows it with ``IPython.display.HTML(explorer_html())``. The
+viewer keeps its whole state (surface, optimizers, learning rate, β, start, step) in the
+page's address, so a link reopens the same view.
 
-Data format (``version`` 1). Coordinates are stored as little-endian int16 in base64: a point
-:math:`u` of the plotting box :math:`[lo, hi]` becomes :math:`\mathrm{round}(8000 (u - lo) /
-(hi - lo))`, so the box is 0..8000 and points up to 4 box-widths outside still fit; farther
-points are clipped to the int16 range and ``-32768`` marks a diverged (NaN) step, after which a
-path ends. A 2-D surface draws :math:`(w_1, w_2)`; the 1-D curve draws :math:`(w, E(w))`.
-The loss is stored as :math:`\mathrm{round}(1000 \log_{10} \max(E, 10^{-30}))`.
+Contours are stored as little-endian int16 in base64: a point :math:`u` of the plotting box
+:math:`[lo, hi]` becomes :math:`\mathrm{round}(8000 (u - lo) / (hi - lo))`, so the box is
+0..8000. A 2-D surface draws :math:`(w_1, w_2)`; the 1-D curve draws :math:`(w, E(w))`.
 
 This module uses NumPy and contourpy (a matplotlib dependency) only; it is not a maths
 module and the maths modules never import it.
@@ -40,13 +46,13 @@ from backproplab import __version__, optimizers, surfaces
 __all__ = ["BETAS", "LEARNING_RATES", "STEPS", "explorer_data", "explorer_html"]
 
 STEPS = 150
-"""Steps per precomputed path."""
+"""Steps per path."""
 
-LEARNING_RATES = tuple(float(f"{lr:.3g}") for lr in np.logspace(-4.0, 0.0, 13))
-"""Learning rates of the grid, log-spaced (three per decade)."""
+LEARNING_RATES = tuple(float(f"{lr:.3g}") for lr in np.logspace(-4.0, 0.0, 25))
+"""Learning rates of the slider, log-spaced (six per decade, 1e-4 to 1)."""
 
-BETAS = (0.5, 0.9, 0.99)
-"""Decay rates of the grid: momentum/Nesterov ``beta``, RMSprop ``rho``, Adam ``beta1``."""
+BETAS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
+"""Decay rates of the "β" slider: momentum/Nesterov ``beta``, RMSprop ``rho``, Adam ``beta1``."""
 
 # The first view must read at a glance: on the bowl with beta = 0.9, lr = 0.0464 (and above)
 # sends momentum zig-zagging across the valley with a ~5-step period, which looks broken to a
@@ -57,19 +63,9 @@ BETAS = (0.5, 0.9, 0.99)
 # steps are about lr long whatever the gradient, goes straight but slowly (E = 0.5). No grid
 # rate lets all three arrive (Adam needs lr > 0.023 to cover the 3.5 units in 150 steps).
 DEFAULTS = {"surface": "bowl", "lr": 0.0215, "beta": 0.9, "optimizers": ("sgd", "momentum", "adam")}
-"""What the viewer shows first."""
+"""What the viewer shows first (a URL with a state overrides it)."""
 
-# The hyperparameter each rule's "beta" slider sets (None: the rule has no decay).
-_DECAY = {
-    "sgd": None,
-    "momentum": "beta",
-    "nesterov": "beta",
-    "adagrad": None,
-    "rmsprop": "rho",
-    "adam": "beta1",
-}
 _SCALE = 8000.0
-_NAN = -32768
 _CONTOUR_GRID = 120
 _CONTOUR_LEVELS = 18
 # Titles in plain text: the page's MathJax must not typeset (or choke on) the viewer's labels.
@@ -84,69 +80,23 @@ _PLAIN_TITLES = {
 }
 
 
-def _quantise(u: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
-        q = np.round((u - lo) / (hi - lo) * _SCALE)
-    return _int16(q)
-
-
-def _int16(q: np.ndarray) -> np.ndarray:
-    # Far-out values clip to +-32767; only NaN becomes the divergence marker -32768.
-    nan = np.isnan(q)
-    out = np.clip(np.nan_to_num(q, nan=0.0, posinf=32767, neginf=-32767), -32767, 32767)
-    out = out.astype("<i2")
-    out[nan] = _NAN
-    return out
-
-
-def _b64(q: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(q, dtype="<i2").tobytes()).decode("ascii")
-
-
-def _display_points(surface, points: np.ndarray) -> np.ndarray:
-    """What the viewer draws: (w1, w2) for a 2-D surface, (w, E(w)) for a curve."""
-    if surface.dim == 2:
-        return points
-    finite = np.isfinite(points[:, 0])
-    e = np.full(len(points), np.nan)
-    e[finite] = surface.value(points[finite])
-    return np.column_stack([points[:, 0], e])
-
-
-def _encode_points(surface, xy: np.ndarray) -> np.ndarray:
-    return np.column_stack([_quantise(xy[:, 0], *surface.xlim), _quantise(xy[:, 1], *surface.ylim)])
-
-
-def _encode_loss(surface, path: np.ndarray) -> np.ndarray:
-    loss = np.full(len(path), np.nan)
-    finite = np.isfinite(path).all(axis=1)
-    loss[finite] = surface.value(path[finite])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.round(1000.0 * np.log10(np.maximum(loss, 1e-30)))
-    return _int16(q)
-
-
-def _paths(surface, name: str) -> np.ndarray:
-    """int16 array (n_lr, n_beta or 1, STEPS + 1, 3): x, y, log-loss of every path."""
-    betas = BETAS if _DECAY[name] else (None,)
-    out = np.empty((len(LEARNING_RATES), len(betas), STEPS + 1, 3), dtype="<i2")
-    for i, lr in enumerate(LEARNING_RATES):
-        for j, beta in enumerate(betas):
-            hparams = {"lr": lr} if beta is None else {"lr": lr, _DECAY[name]: beta}
-            path = surfaces.descend(
-                surface, optimizers.make_optimizer(name, **hparams), None, STEPS
-            )
-            out[i, j, :, :2] = _encode_points(surface, _display_points(surface, path))
-            out[i, j, :, 2] = _encode_loss(surface, path)
-    return out
+def _encode_points(surface, xy: np.ndarray) -> str:
+    """Base64 of int16 (x, y) pairs, each coordinate mapped from its box to 0..8000."""
+    q = np.column_stack(
+        [
+            np.round((xy[:, 0] - surface.xlim[0]) / (surface.xlim[1] - surface.xlim[0]) * _SCALE),
+            np.round((xy[:, 1] - surface.ylim[0]) / (surface.ylim[1] - surface.ylim[0]) * _SCALE),
+        ]
+    )
+    q = np.clip(q, -32767, 32767).astype("<i2")
+    return base64.b64encode(np.ascontiguousarray(q).tobytes()).decode("ascii")
 
 
 def _contours(surface) -> list[list]:
     """Level lines (2-D) or the curve (1-D): ``[level index, base64 int16 (x, y) polyline]``."""
     if surface.dim == 1:
         w = np.linspace(*surface.xlim, 400)
-        curve = np.column_stack([w, surface.value(w[:, None])])
-        return [[0, _b64(_encode_points(surface, curve))]]
+        return [[0, _encode_points(surface, np.column_stack([w, surface.value(w[:, None])]))]]
     from contourpy import contour_generator
 
     xs = np.linspace(*surface.xlim, _CONTOUR_GRID)
@@ -159,8 +109,13 @@ def _contours(surface) -> list[list]:
     gen = contour_generator(X, Y, Z)
     lines = []
     for i, level in enumerate(low + np.geomspace(span * 1e-4, span, _CONTOUR_LEVELS)):
-        lines += [[i, _b64(_encode_points(surface, line))] for line in gen.lines(level)]
+        lines += [[i, _encode_points(surface, line)] for line in gen.lines(level)]
     return lines
+
+
+def _floats(a) -> list:
+    # JSON numbers written with repr round-trip exactly to the same float64 in JavaScript.
+    return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
 
 
 def _surface_entry(surface) -> dict:
@@ -170,24 +125,36 @@ def _surface_entry(surface) -> dict:
         "dim": surface.dim,
         "xlim": list(surface.xlim),
         "ylim": list(surface.ylim),
-        "minima": _b64(_encode_points(surface, _display_points(surface, surface.minima))),
+        "minima": [_floats(m) for m in surface.minima],
+        "start": _floats(surface.start),
         "contours": _contours(surface),
-        "paths": {name: _b64(_paths(surface, name)) for name in optimizers.OPTIMIZER_NAMES},
     }
+    if surface.name == "tiny_net":
+        x, y = surfaces._tiny_net_data()
+        entry["data"] = {"x": _floats(x), "y": _floats(y)}
     return entry
+
+
+def _hyperparameters() -> dict:
+    """Every rule's fixed hyperparameters (its defaults), without lr and the decay rate."""
+    return {
+        name: {k: v for k, v in table.items() if k not in ("lr", optimizers.DECAY[name])}
+        for name, table in optimizers.HYPERPARAMETERS.items()
+    }
 
 
 @functools.cache
 def _data_json() -> str:
     data = {
-        "version": 1,
+        "version": 2,
         "package": __version__,
         "steps": STEPS,
         "scale": _SCALE,
         "levels": _CONTOUR_LEVELS,
         "lrs": list(LEARNING_RATES),
         "betas": list(BETAS),
-        "decay": {name: _DECAY[name] for name in optimizers.OPTIMIZER_NAMES},
+        "decay": dict(optimizers.DECAY),
+        "hparams": _hyperparameters(),
         "optimizers": list(optimizers.OPTIMIZER_NAMES),
         "defaults": {
             "surface": DEFAULTS["surface"],
@@ -197,12 +164,12 @@ def _data_json() -> str:
         },
         "surfaces": [_surface_entry(s) for s in surfaces.SURFACES.values()],
     }
-    # "</" cannot appear (base64 and names only), so the JSON is safe inside <script>.
+    # "</" cannot appear (numbers, base64 and names only), so the JSON is safe in <script>.
     return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
 
 
 def explorer_data() -> dict:
-    """The precomputed grid as a Python dict (the JSON that :func:`explorer_html` embeds)."""
+    """What the page needs besides its script, as a dict (the JSON :func:`explorer_html` embeds)."""
     return json.loads(_data_json())
 
 
@@ -216,16 +183,20 @@ def explorer_html() -> str:
     Returns
     -------
     str
-        A ``<div class="bpl-static-explorer">`` holding the viewer's CSS, the precomputed paths
-        as JSON and the viewer's JavaScript, all inline: no network access, no CDN. Calling it
-        twice (or in two builds of the same package version) gives the same string. The
-        controls carry ``data-control`` attributes (``surface``, ``optimizer``, ``lr``, ``beta``,
-        ``frame``, ``play``, ``step``, ``reset``) and the root's ``data-state`` attribute holds
-        the current selection as JSON, for tests and for readers' bug reports.
+        A ``<div class="bpl-static-explorer">`` holding the viewer's CSS, its data as JSON
+        (:func:`explorer_data`) and its JavaScript, all inline: no network access, no CDN.
+        Calling it twice (or in two builds of the same package version) gives the same string.
+        The controls carry ``data-control`` attributes (``surface``, ``optimizer``, ``lr``,
+        ``beta``, ``start-x``, ``start-y``, ``start-reset``, ``frame``, ``play``, ``step``,
+        ``reset``), the contour plot ``data-role="surface-plot"``, and the root's
+        ``data-state`` attribute holds the current state as JSON, for tests and for readers'
+        bug reports. ``window.bplStaticExplorer.descend`` exposes the page's descent (used by
+        the browser test to compare it with ``surfaces.descend``).
     """
     data = _data_json()
     css = _static("explorer.css")
-    js = _static("explorer.js")
+    # The drawing helpers, the descent and the viewer, in that order, in one script.
+    js = "\n".join(_static(name) for name in ("canvas.js", "descent.js", "explorer.js"))
     if "</script" in data.lower() or "</script" in js.lower():
         raise RuntimeError("explorer_html: a '</script' inside the embedded data or script")
     return (

@@ -11,12 +11,22 @@ to the browser). The canvas is put in the state it has once a browser view is co
 (``syncing_data_url`` off). Target: median <= 50 ms with the default three optimizers.
 
 Side by side: the bare computation (``descend`` for the same optimizers, no drawing), so the
-ratio says how much the drawing adds, and the same move with all six reference optimizers
-plus a student's rule. Also reported: a step of the animation (no recomputation) and a full
-redraw (what changing the surface or the number of steps costs).
+ratio says how much the drawing adds, the same move with all six reference optimizers plus a
+student's rule, and the chapter 4 race as a student with every rule done sees it (six rules
+next to their six references, each rule's match against its reference in the readout). Also
+reported: a step of the animation (no recomputation) and a full redraw (what changing the
+surface or the number of steps costs).
+
+The static explorer of the book (``static_explorer.explorer_html``) is timed too when Debian's
+Chromium and Playwright are there: the page's own redraw (descent of the shown optimizers in
+JavaScript plus drawing both canvases, ``performance.now()`` around it) for 40 moves of the
+start, as a drag makes them, with all six optimizers shown. Same target.
 """
 
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +69,7 @@ def main():
     every = optimizers.OPTIMIZER_NAMES
     ex3 = explorer(optimizers=default)
     ex7 = explorer(optimizers=every, rules={"momentum": optimizers.momentum_update})
+    ex12 = explorer(rules={n: getattr(optimizers, f"{n}_update") for n in every})
 
     def slide(ex):
         def move(lr):
@@ -71,6 +82,7 @@ def main():
         ("slider move, 3 optimizers", median_ms(slide(ex3), LRS)),
         ("bare descend, 7 paths", median_ms(bare((*every, "momentum")), LRS)),
         ("slider move, 6 optimizers + student", median_ms(slide(ex7), LRS)),
+        ("slider move, 6 rules + 6 references", median_ms(slide(ex12), LRS)),
         (
             "animation step (no recompute)",
             median_ms(lambda k: setattr(ex3.frame, "value", int(k)), range(0, 200, 8)),
@@ -85,6 +97,51 @@ def main():
     print(f"  drawing overhead, 7 paths:      x{rows[3][1] / rows[2][1]:.2f} of the bare descend")
     verdict = "PASS" if rows[1][1] <= TARGET_MS else "MISS"
     print(f"{verdict}: slider latency {rows[1][1]:.1f} ms (target <= {TARGET_MS:.0f} ms median)")
+    static_explorer()
+
+
+def static_explorer():
+    """The book's explorer in headless Chromium: median redraw over 40 moves of the start."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        from browser import CHROMIUM, CHROMIUM_ARGS
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        print(f"static explorer: skipped ({exc})")
+        return
+    if not Path(CHROMIUM).exists():
+        print(f"static explorer: skipped (no Chromium at {CHROMIUM})")
+        return
+    from backproplab.static_explorer import explorer_html
+
+    with tempfile.TemporaryDirectory() as tmp:
+        page_file = Path(tmp) / "explorer.html"
+        page_file.write_text(f"<!doctype html><meta charset='utf-8'>{explorer_html()}", "utf-8")
+        size = len(explorer_html().encode())
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"{page_file.as_uri()}?optimizers={','.join(optimizers.OPTIMIZER_NAMES)}")
+            page.wait_for_selector(".bpl-static-explorer[data-state]")
+            times = []
+            for surface in ("0", "6"):  # the bowl, and the tiny network (360 examples)
+                page.select_option("[data-control=surface]", surface)
+                plot = page.locator("[data-role=surface-plot]").bounding_box()
+                page.evaluate("document.querySelector('.bpl-static-explorer').bplTimings = []")
+                page.mouse.move(plot["x"] + 80, plot["y"] + 60)
+                page.mouse.down()
+                for i in range(20):
+                    page.mouse.move(plot["x"] + 80 + 8 * i, plot["y"] + 60 + 5 * i)
+                    page.wait_for_timeout(25)
+                page.mouse.up()
+                times += page.evaluate("document.querySelector('.bpl-static-explorer').bplTimings")
+            browser.close()
+    ms = float(np.median(times))
+    print(f"Static explorer in Chromium: {size / 1e3:.0f} kB, 6 optimizers, {len(times)} redraws")
+    print(f"  redraw on a drag (descend in JS + draw), median  {ms:8.2f} ms")
+    print(f"  slowest                                          {max(times):8.2f} ms")
+    verdict = "PASS" if ms <= TARGET_MS else "MISS"
+    print(f"{verdict}: static redraw {ms:.2f} ms (target <= {TARGET_MS:.0f} ms median)")
 
 
 if __name__ == "__main__":

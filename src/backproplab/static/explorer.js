@@ -1,8 +1,11 @@
 /* Backprop Lab: offline descent explorer for the static book.
  *
- * Reads the precomputed paths from the JSON script element (class "bpl-data")
- * inside each .bpl-static-explorer element (see backproplab/static_explorer.py for the
- * format), builds the controls and draws on two canvases. No network, no dependencies.
+ * Reads its data from the JSON script element (class "bpl-data") inside each
+ * .bpl-static-explorer element (see backproplab/static_explorer.py), builds the controls and
+ * draws on two canvases. The paths are computed here, by window.bplDescent (descent.js), from
+ * the start the reader picks: a click or a drag on the contour plot, the arrow keys on it, or
+ * the two start sliders. The whole state lives in the page's address (?surface=...&lr=...),
+ * so a link reopens the same view. No network, no dependencies.
  */
 (function () {
   "use strict";
@@ -11,153 +14,141 @@
     return;
   }
 
-  // Okabe-Ito, in the order of optimizers.OPTIMIZER_NAMES (the live widget uses the same).
-  var COLORS = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"];
-  var NAN = -32768;
-  var FRAME_MS = 40;
-  var INK = "#333333";
-  var AXIS = "#9a9a9a";
-  var GRID = "#ececec";
-  var FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";
-  var TICK_FONT = "11.5px " + FONT;
-  var LABEL_FONT = "13px " + FONT;
-  var SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  var C = window.bplCanvas;
+  var COLORS = C.COLORS, FRAME_MS = C.FRAME_MS, INK = C.INK, GRID = C.GRID;
+  var decode = C.decode, el = C.el, nearest = C.nearest, fmt = C.fmt, niceTicks = C.niceTicks;
+  var tickText = C.tickText, power10 = C.power10, setupCanvas = C.setupCanvas;
+  var frameBox = C.frameBox, xTicks = C.xTicks, yTicks = C.yTicks, axisLabels = C.axisLabels;
+  var uid = 0;
+  var PARAMS = ["surface", "optimizers", "lr", "beta", "start", "step"];
 
-  function decode(b64) {
-    var bin = atob(b64);
-    var view = new DataView(new ArrayBuffer(bin.length));
-    for (var i = 0; i < bin.length; i++) view.setUint8(i, bin.charCodeAt(i));
-    var out = new Int16Array(bin.length / 2);
-    for (var j = 0; j < out.length; j++) out[j] = view.getInt16(2 * j, true);
-    return out;
+  function round3(v) { return Math.round(v * 1000) / 1000; }
+  function clamp(v, lim) { return Math.min(Math.max(v, lim[0]), lim[1]); }
+
+  // The state a URL asks for, as far as it is valid; anything else keeps its default.
+  function stateFromUrl(data, state) {
+    var q;
+    try { q = new URLSearchParams(window.location.search); } catch (e) { return; }
+    data.surfaces.forEach(function (s, i) { if (s.name === q.get("surface")) state.surface = i; });
+    var s = data.surfaces[state.surface];
+    state.start = s.start.slice();
+    if (q.has("optimizers")) {
+      var wanted = q.get("optimizers").split(",");
+      state.optimizers = data.optimizers.filter(function (n) { return wanted.indexOf(n) >= 0; });
+    }
+    var lr = parseFloat(q.get("lr")), beta = parseFloat(q.get("beta"));
+    if (lr > 0) state.lr = nearest(data.lrs, lr);
+    if (isFinite(beta)) state.beta = nearestLinear(data.betas, beta);
+    if (q.has("start")) {
+      var xy = q.get("start").split(",").map(parseFloat);
+      if (xy.length >= s.dim && xy.slice(0, s.dim).every(isFinite)) {
+        state.start = [round3(clamp(xy[0], s.xlim))];
+        if (s.dim === 2) state.start.push(round3(clamp(xy[1], s.ylim)));
+      }
+    }
+    var step = parseInt(q.get("step"), 10);
+    if (isFinite(step)) state.frame = Math.min(Math.max(step, 0), data.steps);
+    state.fromUrl = PARAMS.some(function (k) { return q.has(k); });
   }
 
-  function el(tag, attrs, parent) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k];
-      else node.setAttribute(k, attrs[k]);
-    });
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
-  function nearest(values, target) {
+  function nearestLinear(values, target) {
     var best = 0;
-    values.forEach(function (v, i) {
-      if (Math.abs(Math.log(v) - Math.log(target)) < Math.abs(Math.log(values[best]) - Math.log(target))) best = i;
-    });
+    values.forEach(function (v, i) { if (Math.abs(v - target) < Math.abs(values[best] - target)) best = i; });
     return best;
-  }
-
-  function fmt(x) {
-    if (!isFinite(x)) return "—";
-    var a = Math.abs(x);
-    return a !== 0 && (a < 1e-3 || a >= 1e4) ? x.toExponential(2) : x.toPrecision(3);
-  }
-
-  // About `count` round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi].
-  function niceTicks(lo, hi, count) {
-    var raw = (hi - lo) / Math.max(2, count);
-    var step = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10));
-    var r = raw / step;
-    step *= r >= 7.5 ? 10 : r >= 3.5 ? 5 : r >= 1.5 ? 2 : 1;
-    var values = [];
-    for (var k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) values.push(k * step);
-    return { values: values, step: step };
-  }
-
-  // A tick value with as many decimals as its step needs and a true minus sign.
-  function tickText(v, step) {
-    var decimals = Math.max(0, -Math.floor(Math.log(step) / Math.LN10 + 1e-9));
-    var text = (Math.abs(v) < step * 1e-6 ? 0 : v).toFixed(decimals);
-    return text.replace("-", "−");
-  }
-
-  function power10(d) {
-    return "10" + String(d).split("").map(function (c) { return SUPERSCRIPT[c]; }).join("");
-  }
-
-  function setupCanvas(canvas, width, height) {
-    var ratio = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.style.width = width + "px";
-    canvas.style.height = height + "px";
-    var ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    return ctx;
   }
 
   function init(root) {
     if (root.getAttribute("data-ready") === "1") return;
     var source = root.querySelector("script.bpl-data");
-    if (!source) return;
+    if (!source || !window.bplDescent) return;
     root.setAttribute("data-ready", "1");
     var data = JSON.parse(source.textContent);
-    var cache = {};
+    var D = window.bplDescent;
+    var id = "bpl-se-" + (++uid);
+    var cache = {}, cacheSize = 0;
     var state = {
       surface: 0,
       optimizers: data.defaults.optimizers.slice(),
       lr: nearest(data.lrs, data.defaults.lr),
-      beta: nearest(data.betas, data.defaults.beta),
+      beta: nearestLinear(data.betas, data.defaults.beta),
       frame: data.steps,
       playing: false,
     };
-    data.surfaces.forEach(function (s, i) {
-      if (s.name === data.defaults.surface) state.surface = i;
-    });
-    var timer = null;
+    data.surfaces.forEach(function (s, i) { if (s.name === data.defaults.surface) state.surface = i; });
+    stateFromUrl(data, state);
+    var timer = null, urlTimer = null, dragging = false, pending = null;
+    root.bplTimings = [];
 
-    // ---- controls ------------------------------------------------------------------------
+    // ---- controls (each with a visible label tied to it, or an aria-label) -----------------
+    function labelled(parent, text, control, extra) {
+      var wrap = el("span", { class: "bpl-se-field" }, parent);
+      var label = el("label", { for: control.id, text: text }, wrap);
+      wrap.appendChild(control);
+      if (extra) wrap.appendChild(extra);
+      return label;
+    }
+    function range(name, min, max, step, value) {
+      return el("input", {
+        type: "range", id: id + "-" + name, min: String(min), max: String(max), step: String(step),
+        value: String(value), "data-control": name,
+      });
+    }
     var controls = el("div", { class: "bpl-se-controls" }, root);
-    var surfLabel = el("label", { text: "surface " }, controls);
-    var surfSelect = el("select", { "data-control": "surface" }, surfLabel);
-    data.surfaces.forEach(function (s, i) {
-      el("option", { value: String(i), text: s.title }, surfSelect);
-    });
-    surfSelect.value = String(state.surface);
+    var surfSelect = el("select", { id: id + "-surface", "data-control": "surface" });
+    data.surfaces.forEach(function (s, i) { el("option", { value: String(i), text: s.title }, surfSelect); });
+    labelled(controls, "surface ", surfSelect);
+    var lrInput = range("lr", 0, data.lrs.length - 1, 1, state.lr);
+    var lrOut = el("output", { for: lrInput.id, "aria-hidden": "true" });
+    labelled(controls, "learning rate ", lrInput, lrOut);
+    var betaInput = range("beta", 0, data.betas.length - 1, 1, state.beta);
+    var betaOut = el("output", { for: betaInput.id, "aria-hidden": "true" });
+    labelled(controls, "β (momentum, ρ, β₁) ", betaInput, betaOut);
 
-    var lrLabel = el("label", { text: "learning rate " }, controls);
-    var lrInput = el("input", {
-      type: "range", min: "0", max: String(data.lrs.length - 1), step: "1",
-      value: String(state.lr), "data-control": "lr", "aria-label": "learning rate (log scale)",
-    }, lrLabel);
-    var lrOut = el("output", {}, lrLabel);
-
-    var betaLabel = el("label", { text: "β (momentum, ρ, β₁) " }, controls);
-    var betaInput = el("input", {
-      type: "range", min: "0", max: String(data.betas.length - 1), step: "1",
-      value: String(state.beta), "data-control": "beta", "aria-label": "decay rate beta",
-    }, betaLabel);
-    var betaOut = el("output", {}, betaLabel);
-
-    var optRow = el("div", { class: "bpl-se-optimizers" }, root);
+    var optRow = el("fieldset", { class: "bpl-se-optimizers" }, root);
+    el("legend", { class: "bpl-se-hidden", text: "optimizers shown" }, optRow);
     var boxes = data.optimizers.map(function (name, i) {
       var label = el("label", { class: "bpl-se-opt" }, optRow);
       var box = el("input", { type: "checkbox", value: name, "data-control": "optimizer" }, label);
       box.checked = state.optimizers.indexOf(name) >= 0;
-      var swatch = el("span", { class: "bpl-se-swatch" }, label);
+      var swatch = el("span", { class: "bpl-se-swatch", "aria-hidden": "true" }, label);
       swatch.style.background = COLORS[i % COLORS.length];
       el("span", { text: name }, label);
       return box;
     });
 
+    var startRow = el("div", { class: "bpl-se-start" }, root);
+    var startX = range("start-x", 0, 1, "any", 0);
+    var startY = range("start-y", 0, 1, "any", 0);
+    var startXLabel = labelled(startRow, "start w₁ ", startX);
+    labelled(startRow, "start w₂ ", startY);
+    var startOut = el("output", { "aria-hidden": "true" }, startRow);
+    var startReset = el("button", {
+      type: "button", "data-control": "start-reset", text: "default start",
+      title: "back to the surface's own start",
+    }, startRow);
+
     var plots = el("div", { class: "bpl-se-plots" }, root);
-    var surfCanvas = el("canvas", { "data-role": "surface-plot", "aria-label": "descent paths" }, plots);
-    var lossCanvas = el("canvas", { "data-role": "loss-plot", "aria-label": "loss per step" }, plots);
-    var W1, H1, W2, H2, ctx1, ctx2;
+    var surfCanvas = el("canvas", {
+      "data-role": "surface-plot", tabindex: "0", role: "application",
+      "aria-label": "Contour plot with the descent paths. Click or drag to choose the start; " +
+        "arrow keys move it (with Shift, five times farther), Home puts it back.",
+    }, plots);
+    var lossCanvas = el("canvas", { "data-role": "loss-plot", role: "img", "aria-label": "loss per step, log scale" }, plots);
+    var W1, H1, W2, H2, ctx1, ctx2, ratio = 1, background = null;
 
     var player = el("div", { class: "bpl-se-player" }, root);
     var resetBtn = el("button", { type: "button", "data-control": "reset", title: "back to step 0", text: "reset" }, player);
     var playBtn = el("button", { type: "button", "data-control": "play", title: "play / pause", text: "▶ play" }, player);
     var stepBtn = el("button", { type: "button", "data-control": "step", title: "one step", text: "step ▸" }, player);
-    var frameInput = el("input", {
-      type: "range", min: "0", max: String(data.steps), step: "1", value: String(state.frame),
-      "data-control": "frame", "aria-label": "step",
-    }, player);
-    var frameOut = el("output", {}, player);
-    var readout = el("div", { class: "bpl-se-readout", "data-role": "readout", "aria-live": "polite" }, root);
+    var frameInput = range("frame", 0, data.steps, 1, state.frame);
+    frameInput.setAttribute("aria-label", "step shown");
+    player.appendChild(frameInput);
+    var frameOut = el("output", { for: frameInput.id, "aria-hidden": "true" }, player);
+    var readout = el("div", {
+      class: "bpl-se-readout", id: id + "-readout", "data-role": "readout", "aria-live": "polite",
+    }, root);
+    surfCanvas.setAttribute("aria-describedby", readout.id);
+    lossCanvas.setAttribute("aria-describedby", readout.id);
 
     // ---- layout --------------------------------------------------------------------------
     // Side by side while both panels stay readable (the book's content column, ~650 px inside
@@ -180,21 +171,45 @@
         H1 = Math.round(W1 * 0.75);
         H2 = Math.round(W2 * 0.62);
       }
+      ratio = window.devicePixelRatio || 1;
       ctx1 = setupCanvas(surfCanvas, W1, H1);
       ctx2 = setupCanvas(lossCanvas, W2, H2);
+      background = null;
       return true;
     }
-    // ---- data access ---------------------------------------------------------------------
-    function surface() { return data.surfaces[state.surface]; }
 
+    // ---- data ----------------------------------------------------------------------------
+    function surface() { return data.surfaces[state.surface]; }
+    function color(name) { return COLORS[data.optimizers.indexOf(name) % COLORS.length]; }
+
+    function hyperparameters(name) {
+      var hp = { lr: data.lrs[state.lr] };
+      Object.keys(data.hparams[name]).forEach(function (k) { hp[k] = data.hparams[name][k]; });
+      if (data.decay[name]) hp[data.decay[name]] = data.betas[state.beta];
+      return hp;
+    }
+
+    // The path of one optimizer for the current settings: positions, losses and the last
+    // finite step. Cached, so moving the step slider or playing recomputes nothing.
     function path(name) {
-      var s = surface();
-      var key = s.name + "/" + name;
-      if (!cache[key]) cache[key] = decode(s.paths[name]);
-      var nb = data.decay[name] ? data.betas.length : 1;
-      var b = data.decay[name] ? state.beta : 0;
-      var n = data.steps + 1;
-      return { array: cache[key], offset: ((state.lr * nb + b) * n) * 3, n: n };
+      var s = surface(), hp = hyperparameters(name);
+      var key = [s.name, name, JSON.stringify(hp), state.start.join(",")].join("|");
+      if (cache[key]) return cache[key];
+      var w = D.descend(s, name, hp, state.start, data.steps), f = D.surface(s), d = s.dim;
+      var n = data.steps + 1, loss = new Float64Array(n).fill(NaN), last = 0;
+      for (var k = 0; k < n; k++) {
+        if (isNaN(w[k * d])) break;
+        loss[k] = f.value(Array.prototype.slice.call(w, k * d, k * d + d));
+        last = k;
+      }
+      if (cacheSize > 400) { cache = {}; cacheSize = 0; }
+      cacheSize += 1;
+      return (cache[key] = { w: w, loss: loss, last: last, dim: d });
+    }
+
+    // What the left panel draws for step k: (w1, w2), or (w, E(w)) on the 1-D curve.
+    function point(p, k) {
+      return p.dim === 2 ? [p.w[2 * k], p.w[2 * k + 1]] : [p.w[k], p.loss[k]];
     }
 
     function contours() {
@@ -204,132 +219,102 @@
       return cache[key];
     }
 
-    function toWorld(q, lim) { return lim[0] + (q / data.scale) * (lim[1] - lim[0]); }
-    function color(name) { return COLORS[data.optimizers.indexOf(name) % COLORS.length]; }
-
-    // ---- axes ----------------------------------------------------------------------------
-    function frameBox(ctx, box) {
-      ctx.strokeStyle = AXIS;
-      ctx.lineWidth = 1;
-      ctx.strokeRect(box.l + 0.5, box.t + 0.5, box.w - 1, box.h - 1);
-    }
-
-    function xTicks(ctx, box, values, toX, label) {
-      ctx.strokeStyle = AXIS;
-      ctx.fillStyle = INK;
-      ctx.font = TICK_FONT;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      values.forEach(function (v) {
-        var x = Math.round(toX(v)) + 0.5;
-        ctx.beginPath();
-        ctx.moveTo(x, box.t + box.h);
-        ctx.lineTo(x, box.t + box.h + 4);
-        ctx.stroke();
-        ctx.fillText(label(v), x, box.t + box.h + 6);
-      });
-    }
-
-    function yTicks(ctx, box, values, toY, label) {
-      ctx.strokeStyle = AXIS;
-      ctx.fillStyle = INK;
-      ctx.font = TICK_FONT;
-      ctx.textAlign = "right";
-      ctx.textBaseline = "middle";
-      values.forEach(function (v) {
-        var y = Math.round(toY(v)) + 0.5;
-        ctx.beginPath();
-        ctx.moveTo(box.l - 4, y);
-        ctx.lineTo(box.l, y);
-        ctx.stroke();
-        ctx.fillText(label(v), box.l - 6, y);
-      });
-    }
-
-    function axisLabels(ctx, width, height, box, xLabel, yLabel) {
-      ctx.fillStyle = INK;
-      ctx.font = LABEL_FONT;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "bottom";
-      ctx.fillText(xLabel, box.l + box.w / 2, height - 3);
-      ctx.save();
-      ctx.translate(3, box.t + box.h / 2);
-      ctx.rotate(-Math.PI / 2);
-      ctx.textBaseline = "top";
-      ctx.fillText(yLabel, 0, 0);
-      ctx.restore();
-    }
+    function surfaceBox() { return { l: 50, t: 8, w: W1 - 50 - 10, h: H1 - 8 - 42 }; }
 
     // ---- drawing -------------------------------------------------------------------------
-    function drawSurface() {
-      var s = surface();
-      var box = { l: 50, t: 8, w: W1 - 50 - 10, h: H1 - 8 - 42 };
+    // Contours, minima and axes change only with the surface or the size: drawn once into an
+    // offscreen canvas, then copied under the paths on every redraw (a drag stays fast).
+    function drawBackground() {
+      var s = surface(), box = surfaceBox();
+      var canvas = document.createElement("canvas");
+      var ctx = setupCanvas(canvas, W1, H1);
       function px(q) { return box.l + (q / data.scale) * box.w; }
       function py(q) { return box.t + box.h - (q / data.scale) * box.h; }
-      function wx(v) { return box.l + (v - s.xlim[0]) / (s.xlim[1] - s.xlim[0]) * box.w; }
-      function wy(v) { return box.t + box.h - (v - s.ylim[0]) / (s.ylim[1] - s.ylim[0]) * box.h; }
-      ctx1.clearRect(0, 0, W1, H1);
-      ctx1.fillStyle = "#ffffff";
-      ctx1.fillRect(0, 0, W1, H1);
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, W1, H1);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(box.l, box.t, box.w, box.h);
+      ctx.clip();
+      contours().forEach(function (c) {
+        // Low levels (the valley floor) darker, the walls fading out: the eye finds the minimum.
+        var t = s.dim === 1 ? 0 : c[0] / Math.max(1, data.levels - 1);
+        ctx.strokeStyle = s.dim === 1 ? "#555" : "hsl(215, 30%, " + Math.round(45 + 40 * t) + "%)";
+        ctx.lineWidth = s.dim === 1 ? 1.5 : 0.8;
+        var a = c[1];
+        ctx.beginPath();
+        for (var i = 0; i < a.length; i += 2) {
+          if (i === 0) ctx.moveTo(px(a[i]), py(a[i + 1]));
+          else ctx.lineTo(px(a[i]), py(a[i + 1]));
+        }
+        ctx.stroke();
+      });
+      var f = D.surface(s);
+      ctx.fillStyle = INK;
+      ctx.font = "15px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      s.minima.forEach(function (m) {
+        var xy = s.dim === 2 ? m : [m[0], f.value(m)];
+        ctx.fillText("★", toX(xy[0]), toY(xy[1]));
+      });
+      ctx.restore();
+      frameBox(ctx, box);
+      var xt = niceTicks(s.xlim[0], s.xlim[1], box.w / 60);
+      var yt = niceTicks(s.ylim[0], s.ylim[1], box.h / 45);
+      xTicks(ctx, box, xt.values, toX, function (v) { return tickText(v, xt.step); });
+      yTicks(ctx, box, yt.values, toY, function (v) { return tickText(v, yt.step); });
+      axisLabels(ctx, W1, H1, box, s.dim === 2 ? "w₁" : "w", s.dim === 2 ? "w₂" : "E(w)");
+      return canvas;
+    }
+
+    function toX(v) { var s = surface(), b = surfaceBox(); return b.l + (v - s.xlim[0]) / (s.xlim[1] - s.xlim[0]) * b.w; }
+    function toY(v) { var s = surface(), b = surfaceBox(); return b.t + b.h - (v - s.ylim[0]) / (s.ylim[1] - s.ylim[0]) * b.h; }
+
+    function drawSurface() {
+      var s = surface(), box = surfaceBox();
+      if (!background) background = drawBackground();
+      ctx1.setTransform(1, 0, 0, 1, 0, 0);
+      ctx1.drawImage(background, 0, 0);
+      ctx1.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx1.save();
       ctx1.beginPath();
       ctx1.rect(box.l, box.t, box.w, box.h);
       ctx1.clip();
-      contours().forEach(function (c) {
-        // Low levels (the valley floor) darker, the walls fading out: the eye finds the minimum.
-        var t = s.dim === 1 ? 0 : c[0] / Math.max(1, data.levels - 1);
-        ctx1.strokeStyle = s.dim === 1 ? "#555" : "hsl(215, 30%, " + Math.round(45 + 40 * t) + "%)";
-        ctx1.lineWidth = s.dim === 1 ? 1.5 : 0.8;
-        var a = c[1];
-        ctx1.beginPath();
-        for (var i = 0; i < a.length; i += 2) {
-          if (i === 0) ctx1.moveTo(px(a[i]), py(a[i + 1]));
-          else ctx1.lineTo(px(a[i]), py(a[i + 1]));
-        }
-        ctx1.stroke();
-      });
-      var m = decode(s.minima);
-      ctx1.fillStyle = INK;
-      ctx1.font = "15px sans-serif";
-      ctx1.textAlign = "center";
-      ctx1.textBaseline = "middle";
-      for (var k = 0; k < m.length; k += 2) ctx1.fillText("★", px(m[k]), py(m[k + 1]));
       state.optimizers.forEach(function (name) {
-        var p = path(name), a = p.array, o = p.offset;
+        var p = path(name), last = Math.min(state.frame, p.last);
         ctx1.strokeStyle = color(name);
         ctx1.fillStyle = color(name);
         ctx1.lineWidth = 1.8;
         ctx1.lineJoin = "round";
         ctx1.beginPath();
-        var last = -1;
-        for (var i = 0; i <= state.frame; i++) {
-          var x = a[o + 3 * i], y = a[o + 3 * i + 1];
-          if (x === NAN) break;
-          if (i === 0) ctx1.moveTo(px(x), py(y));
-          else ctx1.lineTo(px(x), py(y));
-          last = i;
+        for (var i = 0; i <= last; i++) {
+          var xy = point(p, i);
+          if (i === 0) ctx1.moveTo(toX(xy[0]), toY(xy[1]));
+          else ctx1.lineTo(toX(xy[0]), toY(xy[1]));
         }
         ctx1.stroke();
-        ctx1.lineWidth = 1.5;
+        var end = point(p, last);
         ctx1.beginPath();
-        ctx1.arc(px(a[o]), py(a[o + 1]), 4, 0, 2 * Math.PI);
+        ctx1.arc(toX(end[0]), toY(end[1]), 4.5, 0, 2 * Math.PI);
+        ctx1.fill();
+        ctx1.strokeStyle = "#ffffff";
+        ctx1.lineWidth = 1.2;
         ctx1.stroke();
-        if (last >= 0) {
-          ctx1.beginPath();
-          ctx1.arc(px(a[o + 3 * last]), py(a[o + 3 * last + 1]), 4.5, 0, 2 * Math.PI);
-          ctx1.fill();
-          ctx1.strokeStyle = "#ffffff";
-          ctx1.lineWidth = 1.2;
-          ctx1.stroke();
-        }
       });
+      // The start: a ring with a cross, the handle a reader drags.
+      var p0 = s.dim === 2 ? state.start : [state.start[0], D.surface(s).value(state.start)];
+      var sx = toX(p0[0]), sy = toY(p0[1]);
+      ctx1.strokeStyle = INK;
+      ctx1.lineWidth = 1.5;
+      ctx1.beginPath();
+      ctx1.arc(sx, sy, 6, 0, 2 * Math.PI);
+      ctx1.moveTo(sx - 9, sy);
+      ctx1.lineTo(sx + 9, sy);
+      ctx1.moveTo(sx, sy - 9);
+      ctx1.lineTo(sx, sy + 9);
+      ctx1.stroke();
       ctx1.restore();
-      frameBox(ctx1, box);
-      var xt = niceTicks(s.xlim[0], s.xlim[1], box.w / 60);
-      var yt = niceTicks(s.ylim[0], s.ylim[1], box.h / 45);
-      xTicks(ctx1, box, xt.values, wx, function (v) { return tickText(v, xt.step); });
-      yTicks(ctx1, box, yt.values, wy, function (v) { return tickText(v, yt.step); });
-      axisLabels(ctx1, W1, H1, box, s.dim === 2 ? "w₁" : "w", s.dim === 2 ? "w₂" : "E(w)");
     }
 
     function drawLoss() {
@@ -340,14 +325,11 @@
       // Every path starts at the same point; a diverging path is clipped at the top instead
       // of squashing the others against the bottom.
       var lo = Infinity, hi = -Infinity;
+      function log(v) { return Math.log(Math.max(v, 1e-30)) / Math.LN10; }
       state.optimizers.forEach(function (name) {
         var p = path(name);
-        hi = Math.max(hi, p.array[p.offset + 2] / 1000 + 1);
-        for (var i = 0; i < p.n; i++) {
-          var v = p.array[p.offset + 3 * i + 2];
-          if (v === NAN) break;
-          lo = Math.min(lo, v / 1000);
-        }
+        hi = Math.max(hi, log(p.loss[0]) + 1);
+        for (var i = 0; i <= p.last; i++) lo = Math.min(lo, log(p.loss[i]));
       });
       if (!isFinite(lo)) { lo = -1; hi = 1; }
       hi = Math.ceil(hi);
@@ -378,16 +360,14 @@
       ctx2.stroke();
       ctx2.setLineDash([]);
       state.optimizers.forEach(function (name) {
-        var p = path(name);
+        var p = path(name), last = Math.min(state.frame, p.last);
         ctx2.strokeStyle = color(name);
         ctx2.lineWidth = 1.6;
         ctx2.lineJoin = "round";
         ctx2.beginPath();
-        for (var i = 0; i <= state.frame; i++) {
-          var v = p.array[p.offset + 3 * i + 2];
-          if (v === NAN) break;
-          if (i === 0) ctx2.moveTo(lx(i), ly(v / 1000));
-          else ctx2.lineTo(lx(i), ly(v / 1000));
+        for (var i = 0; i <= last; i++) {
+          if (i === 0) ctx2.moveTo(lx(i), ly(log(p.loss[i])));
+          else ctx2.lineTo(lx(i), ly(log(p.loss[i])));
         }
         ctx2.stroke();
       });
@@ -399,47 +379,88 @@
       axisLabels(ctx2, W2, H2, box, "step", "loss E(w) (log scale)");
     }
 
+    function startText() {
+      var s = surface();
+      return s.dim === 2 ? "(" + fmt(state.start[0]) + ", " + fmt(state.start[1]) + ")" : fmt(state.start[0]);
+    }
 
     function drawReadout() {
       var s = surface();
       readout.textContent = "";
+      el("div", { text: "start w = " + startText() }, readout);
       state.optimizers.forEach(function (name) {
-        var p = path(name), a = p.array, o = p.offset;
-        var k = Math.min(state.frame, p.n - 1);
+        var p = path(name), k = state.frame;
         var row = el("div", {}, readout);
-        var sw = el("span", { class: "bpl-se-swatch" }, row);
+        var sw = el("span", { class: "bpl-se-swatch", "aria-hidden": "true" }, row);
         sw.style.background = color(name);
-        var diverged = -1;
-        for (var i = 0; i <= k; i++) if (a[o + 3 * i] === NAN) { diverged = i; break; }
-        if (diverged >= 0) {
-          el("span", { text: name + ": diverged at step " + diverged + " (learning rate too large)" }, row);
+        if (k > p.last) {
+          el("span", { text: name + ": diverged at step " + (p.last + 1) + " (learning rate too large)" }, row);
           return;
         }
-        var x = toWorld(a[o + 3 * k], s.xlim), y = toWorld(a[o + 3 * k + 1], s.ylim);
-        var w = s.dim === 2 ? "w = (" + fmt(x) + ", " + fmt(y) + ")" : "w = " + fmt(x);
-        var loss = a[o + 3 * k + 2] <= -30000 ? 0 : Math.pow(10, a[o + 3 * k + 2] / 1000);
-        el("span", { text: name + ": step " + k + ", " + w + ", E(w) ≈ " + fmt(loss) }, row);
+        var w = s.dim === 2 ? "w = (" + fmt(p.w[2 * k]) + ", " + fmt(p.w[2 * k + 1]) + ")" : "w = " + fmt(p.w[k]);
+        el("span", { text: name + ": step " + k + ", " + w + ", E(w) = " + fmt(p.loss[k]) }, row);
       });
     }
 
+    function currentState() {
+      return {
+        surface: surface().name,
+        optimizers: state.optimizers.slice(),
+        lr: data.lrs[state.lr],
+        beta: data.betas[state.beta],
+        start: state.start.slice(),
+        step: state.frame,
+        playing: state.playing,
+      };
+    }
+
+    // The address keeps the view (not while playing, and at most every 150 ms while dragging:
+    // browsers throttle history updates).
+    function writeUrl() {
+      if (urlTimer !== null) clearTimeout(urlTimer);
+      urlTimer = setTimeout(function () {
+        urlTimer = null;
+        var st = currentState(), q;
+        try { q = new URLSearchParams(window.location.search); } catch (e) { return; }
+        q.set("surface", st.surface);
+        q.set("optimizers", st.optimizers.join(","));
+        q.set("lr", String(st.lr));
+        q.set("beta", String(st.beta));
+        q.set("start", st.start.join(","));
+        q.set("step", String(st.step));
+        var url = window.location.pathname + "?" + q.toString().replace(/%2C/g, ",") + window.location.hash;
+        try { window.history.replaceState(window.history.state, "", url); } catch (e) { /* file: in some browsers */ }
+      }, 150);
+    }
+
     function render() {
+      var t0 = performance.now();
+      var s = surface();
       lrOut.textContent = " " + data.lrs[state.lr];
+      lrInput.setAttribute("aria-valuetext", String(data.lrs[state.lr]));
       betaOut.textContent = " " + data.betas[state.beta];
+      betaInput.setAttribute("aria-valuetext", String(data.betas[state.beta]));
       frameOut.textContent = " step " + state.frame + " / " + data.steps;
       frameInput.value = String(state.frame);
+      frameInput.setAttribute("aria-valuetext", "step " + state.frame + " of " + data.steps);
+      startX.value = String(state.start[0]);
+      startX.setAttribute("aria-valuetext", (s.dim === 2 ? "w₁ = " : "w = ") + fmt(state.start[0]));
+      if (s.dim === 2) {
+        startY.value = String(state.start[1]);
+        startY.setAttribute("aria-valuetext", "w₂ = " + fmt(state.start[1]));
+      }
+      startOut.textContent = " start " + startText();
       playBtn.textContent = state.playing ? "pause" : "▶ play";
       playBtn.setAttribute("aria-pressed", state.playing ? "true" : "false");
       drawSurface();
       drawLoss();
       drawReadout();
-      root.setAttribute("data-state", JSON.stringify({
-        surface: surface().name,
-        optimizers: state.optimizers,
-        lr: data.lrs[state.lr],
-        beta: data.betas[state.beta],
-        frame: state.frame,
-        playing: state.playing,
-      }));
+      root.setAttribute("data-state", JSON.stringify(currentState()));
+      if (!state.playing) writeUrl();
+      var ms = performance.now() - t0;
+      root.bplTimings.push(ms);
+      if (root.bplTimings.length > 500) root.bplTimings.shift();
+      root.setAttribute("data-render-ms", ms.toFixed(2));
     }
 
     // ---- playback ------------------------------------------------------------------------
@@ -469,7 +490,80 @@
       render();
     }
 
-    surfSelect.addEventListener("change", function () { state.surface = Number(surfSelect.value); changed(); });
+    // ---- the start ----------------------------------------------------------------------
+    function syncStartSliders() {
+      var s = surface();
+      [[startX, s.xlim], [startY, s.ylim]].forEach(function (pair) {
+        pair[0].min = String(pair[1][0]);
+        pair[0].max = String(pair[1][1]);
+      });
+      startY.disabled = s.dim === 1;
+      startXLabel.textContent = s.dim === 2 ? "start w₁ " : "start w ";
+    }
+
+    function setStart(x, y) {
+      var s = surface();
+      state.start = [round3(clamp(x, s.xlim))];
+      if (s.dim === 2) state.start.push(round3(clamp(y, s.ylim)));
+      changed();
+    }
+
+    // A pointer position on the contour plot in the surface's coordinates.
+    function pointerToWorld(event) {
+      var s = surface(), box = surfaceBox(), rect = surfCanvas.getBoundingClientRect();
+      var cx = event.clientX - rect.left - surfCanvas.clientLeft;
+      var cy = event.clientY - rect.top - surfCanvas.clientTop;
+      return [
+        s.xlim[0] + (cx - box.l) / box.w * (s.xlim[1] - s.xlim[0]),
+        s.ylim[1] - (cy - box.t) / box.h * (s.ylim[1] - s.ylim[0]),
+      ];
+    }
+
+    function dragTo(event) {
+      pending = pointerToWorld(event);
+      window.requestAnimationFrame(function () {
+        if (pending === null) return;
+        var xy = pending;
+        pending = null;
+        setStart(xy[0], xy[1]);
+      });
+    }
+
+    surfCanvas.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0) return;
+      dragging = true;
+      try { surfCanvas.setPointerCapture(event.pointerId); } catch (e) { /* synthetic events */ }
+      surfCanvas.focus();
+      event.preventDefault();
+      dragTo(event);
+    });
+    surfCanvas.addEventListener("pointermove", function (event) { if (dragging) dragTo(event); });
+    ["pointerup", "pointercancel"].forEach(function (type) {
+      surfCanvas.addEventListener(type, function () { dragging = false; });
+    });
+    surfCanvas.addEventListener("keydown", function (event) {
+      var s = surface(), factor = event.shiftKey ? 5 : 1;
+      var dx = (s.xlim[1] - s.xlim[0]) / 50 * factor, dy = (s.ylim[1] - s.ylim[0]) / 50 * factor;
+      var x = state.start[0], y = s.dim === 2 ? state.start[1] : 0;
+      var moves = { ArrowLeft: [-dx, 0], ArrowRight: [dx, 0], ArrowUp: [0, dy], ArrowDown: [0, -dy] };
+      if (event.key === "Home") setStart(s.start[0], s.start[1]);
+      else if (moves[event.key] && (s.dim === 2 || moves[event.key][0] !== 0)) {
+        setStart(x + moves[event.key][0], y + moves[event.key][1]);
+      } else return;
+      event.preventDefault();
+    });
+    startX.addEventListener("input", function () { setStart(Number(startX.value), state.start[1]); });
+    startY.addEventListener("input", function () { setStart(state.start[0], Number(startY.value)); });
+    startReset.addEventListener("click", function () { var s = surface(); setStart(s.start[0], s.start[1]); });
+
+    // ---- the other controls --------------------------------------------------------------
+    surfSelect.addEventListener("change", function () {
+      state.surface = Number(surfSelect.value);
+      state.start = surface().start.slice();
+      background = null;
+      syncStartSliders();
+      changed();
+    });
     lrInput.addEventListener("input", function () { state.lr = Number(lrInput.value); changed(); });
     betaInput.addEventListener("input", function () { state.beta = Number(betaInput.value); changed(); });
     boxes.forEach(function (box) {
@@ -485,8 +579,12 @@
 
     // Re-lay out only when the width really changed (a scroll bar or a zoom), then redraw.
     window.addEventListener("resize", function () { if (layout()) render(); });
+    surfSelect.value = String(state.surface);
+    syncStartSliders();
     layout();
     render();
+    // A shared link opens on the explorer it describes.
+    if (state.fromUrl && root.scrollIntoView) root.scrollIntoView({ block: "start" });
   }
 
   function initAll() {

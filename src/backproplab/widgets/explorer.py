@@ -18,7 +18,10 @@ Design, for speed (a slider move must recompute and redraw 200 steps in about 50
   animation needs no kernel thread.
 
 Students race their own rules: ``DescentExplorer(rules={"momentum": my_momentum_update})``
-adds a path "momentum (yours)" computed by ``make_optimizer("momentum", rule=...)``. A rule or
+adds a path "momentum (yours)" computed by ``make_optimizer("momentum", rule=...)``, drawn in
+the reference's colour but dashed with open triangles (``_explorer_style``), paired with the
+reference in the legend; by default only the optimizers given rules are shown, each next to its
+reference, and the readout says whether each rule's path matches the reference. A rule or
 optimizer that raises or returns the wrong shape is reported in the widget, never raised.
 """
 
@@ -31,20 +34,19 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from backproplab import optimizers, plotting, surfaces
+from backproplab.widgets import _explorer_style as style
 from backproplab.widgets._canvas import interactive_canvas, prime
 
 __all__ = ["DescentExplorer", "descent_explorer"]
 
-# Which slider feeds which hyperparameter of each rule ("beta" is the decay slider).
-_HPARAMS = {
-    "sgd": {"lr": "lr"},
-    "momentum": {"lr": "lr", "beta": "beta"},
-    "nesterov": {"lr": "lr", "beta": "beta"},
-    "adagrad": {"lr": "lr", "eps": "eps"},
-    "rmsprop": {"lr": "lr", "rho": "beta", "eps": "eps"},
-    "adam": {"lr": "lr", "beta1": "beta", "beta2": "beta2", "eps": "eps"},
-}
+_NAMES = optimizers.OPTIMIZER_NAMES
+_DEFAULT_SHOWN = ("sgd", "momentum", "adam")
 _CACHE_SIZE = 512
+
+
+def _slider(name, hparam):
+    """The control that sets ``hparam`` of rule ``name``: its decay rate is the "β" slider."""
+    return "beta" if hparam == optimizers.DECAY[name] else hparam
 
 
 class DescentExplorer:
@@ -54,12 +56,14 @@ class DescentExplorer:
     ----------
     surface : str
         Initial surface, a key of ``surfaces.SURFACES`` (the 1-D ``"one_weight"`` curve too).
-    optimizers : sequence of str
+    optimizers : sequence of str, optional
         Reference optimizers shown at first (names of ``optimizers.OPTIMIZER_NAMES``); the
-        others are one checkbox away.
+        others are one checkbox away. By default the optimizers of ``rules`` (each reference
+        next to your rule), or SGD, momentum and Adam when there are no rules.
     rules : dict, optional
         ``{optimizer name: your rule}``: your version of ``<name>_update`` with the reference
-        signature, drawn as ``"<name> (yours)"`` next to the reference.
+        signature, drawn as ``"<name> (yours)"`` in the reference's colour, dashed, with open
+        triangles; the readout says whether its path matches the reference's.
     custom : dict, optional
         ``{label: factory}`` where ``factory(lr)`` returns any object with ``init`` /
         ``update`` (the optimizer protocol of ``backproplab.optimizers``).
@@ -86,7 +90,7 @@ class DescentExplorer:
     def __init__(
         self,
         surface="bowl",
-        optimizers=("sgd", "momentum", "adam"),
+        optimizers=None,
         rules=None,
         custom=None,
         lr=0.01,
@@ -101,19 +105,28 @@ class DescentExplorer:
             raise ValueError(
                 f"{fn}: surface must be one of {list(surfaces.SURFACES)}, got {surface!r}"
             )
-        unknown = [n for n in [*optimizers, *(rules or {})] if n not in _HPARAMS]
+        rules = dict(rules or {})
+        if optimizers is None:
+            optimizers = tuple(rules) if rules else _DEFAULT_SHOWN
+        unknown = [n for n in [*optimizers, *rules] if n not in _NAMES]
         if unknown:
             raise ValueError(
-                f"{fn}: unknown optimizer(s) {unknown}; valid names are {list(_HPARAMS)}"
+                f"{fn}: unknown optimizer(s) {unknown}; valid names are {list(_NAMES)}"
             )
-        for label, rule in (rules or {}).items():
+        for label, rule in rules.items():
             if not callable(rule):
                 raise TypeError(f"{fn}: rules[{label!r}] must be a function like {label}_update")
-        # label -> (reference name or None, student rule or custom factory)
-        self._racers = {name: (name, None) for name in _HPARAMS}
-        self._racers.update({f"{n} (yours)": (n, rule) for n, rule in (rules or {}).items()})
-        self._racers.update({label: (None, f) for label, f in (custom or {}).items()})
-        shown = [*optimizers, *(f"{n} (yours)" for n in rules or {}), *(custom or {})]
+        # label -> (reference name or None, student rule or custom factory); each student's
+        # rule right after its reference, so checkboxes, legend and readout pair them.
+        self._racers, self._kinds = {}, {}
+        for name in _NAMES:
+            self._racers[name], self._kinds[name] = (name, None), style.REFERENCE
+            if name in rules:
+                label = name + style.YOURS_SUFFIX
+                self._racers[label], self._kinds[label] = (name, rules[name]), style.YOURS
+        for label, factory in (custom or {}).items():
+            self._racers[label], self._kinds[label] = (None, factory), style.CUSTOM
+        shown = [*optimizers, *(n + style.YOURS_SUFFIX for n in rules), *(custom or {})]
         self.paths: dict[str, np.ndarray] = {}
         self.errors: dict[str, str] = {}
         self._cache: dict[tuple, tuple[np.ndarray | None, str | None]] = {}
@@ -148,7 +161,12 @@ class DescentExplorer:
         )
         self.view3d = W.Checkbox(value=False, description="3-D view", indent=False)
         self.checkboxes = {
-            label: W.Checkbox(value=label in shown, description=label, indent=False)
+            label: W.Checkbox(
+                value=label in shown,
+                description=self._swatch(label) + html.escape(label),
+                description_allow_html=True,
+                indent=False,
+            )
             for label in self._racers
         }
         for box in self.checkboxes.values():
@@ -193,8 +211,17 @@ class DescentExplorer:
         self.step_button.on_click(self._on_step)
         self.reset_button.on_click(self._on_reset)
 
+    def _swatch(self, label):
+        """A line sample in the racer's colour and dash, for its checkbox."""
+        color = style.kind_color(self._racers[label][0])[1]
+        border = {"yours": "dashed", "custom": "dotted"}.get(self._kinds[label], "solid")
+        return (
+            f"<span style='display:inline-block;width:1.6em;margin-right:0.3em;"
+            f"vertical-align:middle;border-top:3px {border} {color}'></span>"
+        )
+
     def _build_figure(self):
-        self.figure = Figure(figsize=(9.0, 3.6), dpi=72, facecolor="white")
+        self.figure = Figure(figsize=(10.5, 3.6), dpi=72, facecolor="white")
         self.canvas = interactive_canvas(self.figure)
         self.canvas.mpl_connect("draw_event", self._on_draw)
         self.canvas.mpl_connect("button_press_event", self._on_click)
@@ -205,9 +232,9 @@ class DescentExplorer:
         s = self._surface
         three_d = self.view3d.value and s.dim == 2
         self.ax = self.figure.add_axes(
-            (0.07, 0.14, 0.45, 0.76), projection="3d" if three_d else None
+            (0.06, 0.14, 0.39, 0.76), projection="3d" if three_d else None
         )
-        self.loss_ax = self.figure.add_axes((0.62, 0.14, 0.36, 0.76))
+        self.loss_ax = self.figure.add_axes((0.52, 0.14, 0.29, 0.76))
         if three_d:
             n = 60
             X, Y = np.meshgrid(np.linspace(*s.xlim, n), np.linspace(*s.ylim, n))
@@ -221,18 +248,16 @@ class DescentExplorer:
             else:
                 self.ax.plot(s.minima[:, 0], s.value(s.minima), "k*", markersize=10)
         self.lines, self.points, self.loss_lines = {}, {}, {}
-        for i, label in enumerate(self._racers):
-            color = plotting.color(i % len(_HPARAMS)) if i < len(_HPARAMS) else "black"
-            style = "--" if self._racers[label][1] is not None else "-"
-            empty = ([], [], []) if three_d else ([], [])
-            (self.lines[label],) = self.ax.plot(
-                *empty, style, color=color, lw=1.4, label=label, animated=True
-            )
+        empty = ([], [], []) if three_d else ([], [])
+        for label, kind in self._kinds.items():
+            color = style.kind_color(self._racers[label][0])[1]
+            line_kw = style.line_style(kind, color)
+            (self.lines[label],) = self.ax.plot(*empty, label=label, animated=True, **line_kw)
             (self.points[label],) = self.ax.plot(
-                *empty, "o", color=color, markersize=6, animated=True
+                *empty, animated=True, zorder=4, **style.point_style(kind, color)
             )
             (self.loss_lines[label],) = self.loss_ax.plot(
-                [], [], style, color=color, lw=1.4, label=label, animated=True
+                [], [], label=label, animated=True, **line_kw
             )
         self._start_marker = self.ax.plot(
             *(([], [], []) if three_d else ([], [])),
@@ -251,12 +276,9 @@ class DescentExplorer:
         self._three_d = three_d
 
     def _legend(self):
-        shown = [self.loss_lines[label] for label, box in self.checkboxes.items() if box.value]
-        legend = self.loss_ax.get_legend()
-        if legend is not None:
-            legend.remove()
-        if shown:
-            self.loss_ax.legend(handles=shown, loc="upper right", fontsize="small")
+        racers = {label: (self._racers[label][0], kind) for label, kind in self._kinds.items()}
+        shown = {label for label, box in self.checkboxes.items() if box.value}
+        return style.legend(self.loss_ax, racers, shown)
 
     def _loss_limits(self):
         s = self._surface
@@ -275,7 +297,7 @@ class DescentExplorer:
     def _hparams(self, name):
         values = {"lr": self.lr.value, "beta": self.beta.value}
         values.update(beta2=self.beta2.value, eps=self.eps.value)
-        return {k: float(values[slider]) for k, slider in _HPARAMS[name].items()}
+        return {k: float(values[_slider(name, k)]) for k in optimizers.HYPERPARAMETERS[name]}
 
     def _optimizer(self, label):
         name, extra = self._racers[label]
@@ -351,6 +373,7 @@ class DescentExplorer:
         k = self.frame.value
         rows = []
         lo = self.loss_ax.get_ylim()[0]
+        every = style.markevery(self.steps.value)
         for label in self._racers:
             line, point, loss_line = self.lines[label], self.points[label], self.loss_lines[label]
             path = self.paths.get(label)
@@ -359,6 +382,8 @@ class DescentExplorer:
                 artist.set_visible(visible)
             if not visible:
                 continue
+            line.set_markevery(every)
+            loss_line.set_markevery(every)
             coords, loss = self._display(path[: k + 1])
             last = np.flatnonzero(np.isfinite(loss))
             j = int(last[-1]) if len(last) else 0
@@ -379,7 +404,7 @@ class DescentExplorer:
         self.readout.value = (
             "<table style='font-family:monospace;font-size:12px'>"
             "<tr><th align=left>optimizer</th><th>step</th><th>w</th><th>E(w)</th>"
-            "<th>|∇E(w)|</th></tr>" + "".join(rows) + "</table>"
+            "<th>|∇E(w)|</th><th align=left>your rule</th></tr>" + "".join(rows) + "</table>"
         )
         self._blit()
 
@@ -390,13 +415,21 @@ class DescentExplorer:
         note = "" if j == k else f" (diverged at step {j + 1})"
         scale = max(float(np.max(np.abs(g))), 1e-300)  # rescaled so the norm cannot overflow
         cells = (
-            html.escape(label),
+            self._swatch(label) + html.escape(label),
             f"{j}{note}",
             "(" + ", ".join(f"{x:.4g}" for x in w) + ")",
             f"{float(self._surface.value(w)):.4g}",
             f"{float(np.sqrt(np.sum(np.square(g / scale)))) * scale:.4g}",
+            html.escape(self._verdict(label, path)),
         )
         return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+    def _verdict(self, label, path):
+        """For a student's rule: does its whole path match the reference's (same settings)?"""
+        if self._kinds[label] != style.YOURS:
+            return ""
+        reference, error = self._path(self._racers[label][0])
+        return style.match_note(path, reference if error is None else None)
 
     def _animated(self):
         return [
