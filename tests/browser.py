@@ -44,6 +44,7 @@ def chromium_path():
 def require_chromium():
     """The browser's path; a skip (locally) or failure (under CI) when Chromium or Playwright
     is missing, saying what to install."""
+    __tracebackhide__ = True
     problems = []
     path = chromium_path()
     if path is None:

@@ -52,12 +52,17 @@ def pytest_configure(config):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    if item.get_closest_marker("root") is not None:
-        support.require_root("this test (system users)")
-    if item.get_closest_marker("browser") is not None:
-        from browser import require_chromium
+    """Before pytest's own skip check and any fixture: a test that cannot run here gets a skip
+    marker (reported at its own line), or fails under CI."""
+    try:
+        if item.get_closest_marker("root") is not None:
+            support.require_root("this test (system users)")
+        if item.get_closest_marker("browser") is not None:
+            from browser import require_chromium
 
-        require_chromium()
+            require_chromium()
+    except pytest.skip.Exception as skipped:
+        item.add_marker(pytest.mark.skip(reason=skipped.msg))
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ def find_program(name):
 
 def unavailable(reason):
     """Skip with ``reason``, or fail under CI, where every optional package is installed."""
+    __tracebackhide__ = True  # pytest reports the test's line, not this one
     if os.environ.get("CI"):
         pytest.fail(f"cannot run under CI (CI is set): {reason}", pytrace=False)
     pytest.skip(reason)
@@ -64,6 +65,7 @@ def require_program(name, package, purpose):
 
     ``purpose`` completes "... needs <name>", e.g. ``"the PostgreSQL gradebook test"``.
     """
+    __tracebackhide__ = True
     path = find_program(name)
     if path is None:
         where = search_path()
@@ -73,6 +75,7 @@ def require_program(name, package, purpose):
 
 def require_root(purpose):
     """Skip (failure under CI) unless running as root."""
+    __tracebackhide__ = True
     if os.geteuid() != 0:
         unavailable(f"{purpose} needs root: run it as root, e.g. sudo make test")
 
