@@ -23,6 +23,7 @@ TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # the benchmark runs from tests/benchmarks/
     sys.path.insert(0, str(TESTS))
 
+import support  # noqa: E402
 from test_nbgrader_pipeline import (  # noqa: E402
     IGNORED,
     SOLUTION_MARKER,
@@ -68,16 +69,17 @@ def make_course(root, assignment_id):
 
 def run_in_course(root, command, timeout=1800):
     """``command`` in the course folder with :func:`course_env`; the CompletedProcess (output
-    captured, no stdin)."""
-    return subprocess.run(
-        [str(part) for part in command],
+    captured, no stdin). It runs in a session of its own, ended whole (kernels included) on a
+    timeout or an interruption."""
+    return support.run(
+        command,
         cwd=root,
         env=course_env(root),
         stdin=subprocess.DEVNULL,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=timeout,
-        check=False,
     )
 
 

@@ -1,8 +1,11 @@
-"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright.
+"""Headless Chromium for the browser tests: Debian's chromium driven by Playwright.
 
-Playwright's own browser downloads are never used. Without a browser a test skips with the
-reason, except under CI (the ``CI`` variable set), where a missing browser is a failure:
-CI installs Debian's chromium in ``.ci/run``, so its absence there is a broken setup.
+The browser is ``$CHROMIUM`` when set, else ``chromium`` found by :func:`support.find_program`
+(``PATH``, then the sbin folders). Playwright's own browser downloads are never used. Without a
+browser a test skips with the install command, except under CI (the ``CI`` variable set), where
+a missing browser is a failure: CI installs Debian's chromium in ``.ci/run``, so its absence
+there is a broken setup. ``conftest.py`` calls :func:`require_chromium` before any fixture of a
+test marked ``browser`` is set up, so nothing is built for a test that will skip.
 
 :func:`offline_page` opens a page that may read local files only: every other request is
 blocked and recorded, together with console errors and uncaught exceptions, so a test can
@@ -12,11 +15,11 @@ assert that the page needed nothing from the network and ran cleanly.
 import contextlib
 import dataclasses
 import os
-import shutil
 
-import pytest
+import support
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# The browser's name or path; chromium_path() resolves it.
+CHROMIUM = os.environ.get("CHROMIUM") or "chromium"
 # Without the background-networking flags Chromium keeps calling home, which a closed
 # network refuses noisily; --no-sandbox because CI runs as root.
 CHROMIUM_ARGS = [
@@ -33,30 +36,37 @@ CHROMIUM_ARGS = [
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 
+def chromium_path():
+    """The browser's absolute path, or None."""
+    return support.find_program(CHROMIUM)
+
+
 def require_chromium():
-    """Skip (locally) or fail (under CI) when Chromium or Playwright is missing."""
+    """The browser's path; a skip (locally) or failure (under CI) when Chromium or Playwright
+    is missing, saying what to install."""
+    __tracebackhide__ = True
     problems = []
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        problems.append(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    path = chromium_path()
+    if path is None:
+        where = CHROMIUM if os.sep in CHROMIUM else f"{CHROMIUM} in {support.search_path()}"
+        problems.append(f"no Chromium ({where}): apt-get install chromium")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        problems.append("the playwright package is not installed (pip install -r requirements.txt)")
+        problems.append("the playwright package is not installed: pip install -r requirements.txt")
     if problems:
-        reason = "; ".join(problems)
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run under CI: {reason}")
-        pytest.skip(reason)
+        support.unavailable("browser test: " + "; ".join(problems))
+    return path
 
 
 @contextlib.contextmanager
 def chromium():
     """A headless Chromium browser (Playwright ``Browser``), closed afterwards."""
-    require_chromium()
+    path = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

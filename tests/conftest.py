@@ -1,7 +1,18 @@
-"""Shared pytest set-up: a seeded rng and a reproducible Hypothesis profile."""
+"""Shared pytest set-up: a seeded rng, a reproducible Hypothesis profile, and the checks of the
+environment that must come before any fixture (see ``support.py``).
+
+- A home folder that cannot be written stops the run at once with one line: Jupyter, IPython
+  and Matplotlib write there, and would otherwise fail deep inside some fixture.
+- A test marked ``browser`` skips (fails under CI) before its fixtures are set up when Chromium
+  is missing, and one marked ``root`` when not run as root, each saying what to do.
+"""
+
+import os
+import tempfile
 
 import numpy as np
 import pytest
+import support
 from hypothesis import HealthCheck, settings
 
 # Derandomised so that CI and every developer see the same examples; no deadline because a
@@ -14,6 +25,44 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("course")
+
+
+def home_problem():
+    """Why the home folder cannot be used, or None."""
+    home = os.path.expanduser("~")
+    if not os.path.isdir(home):
+        return f"the home folder {home} does not exist"
+    try:
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as error:
+        return f"the home folder {home} is not writable ({error.strerror})"
+    return None
+
+
+def pytest_configure(config):
+    problem = home_problem()
+    if problem:
+        pytest.exit(
+            f"error: {problem}: Jupyter, IPython and Matplotlib keep their settings there. "
+            "Run with a writable HOME, e.g. HOME=$(mktemp -d) make test",
+            returncode=4,
+        )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before pytest's own skip check and any fixture: a test that cannot run here gets a skip
+    marker (reported at its own line), or fails under CI."""
+    try:
+        if item.get_closest_marker("root") is not None:
+            support.require_root("this test (system users)")
+        if item.get_closest_marker("browser") is not None:
+            from browser import require_chromium
+
+            require_chromium()
+    except pytest.skip.Exception as skipped:
+        item.add_marker(pytest.mark.skip(reason=skipped.msg))
 
 
 @pytest.fixture

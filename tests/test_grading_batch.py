@@ -11,15 +11,22 @@ per-student logs; a second run skips what is graded and fails a folder without a
 loudly; Ctrl-C stops the workers and leaves no worker or kernel behind.
 
 PostgreSQL: the test starts its own server (``initdb`` and ``pg_ctl`` from
-``/usr/lib/postgresql/*/bin``, Unix socket only, trust authentication, as the ``postgres``
-user when run as root) and removes it afterwards. Without those binaries the PostgreSQL test is
-skipped locally and fails under CI (the ``CI`` variable set).
+``/usr/lib/postgresql/*/bin`` or ``PATH``, Unix socket only, trust authentication, as the
+``postgres`` user through ``runuser`` when run as root) and removes it afterwards. Without those
+programs the PostgreSQL test is skipped locally, saying what to install, and fails under CI
+(the ``CI`` variable set).
+
+Every process the tests start runs in a session of its own (``support.start``) and is ended
+with its whole group (``support.stop``), registered before the next step that can fail: a
+fixture whose setup fails half-way leaves nothing running, which
+``test_a_setup_that_fails_half_way_leaves_nothing_running`` checks on ``graded`` itself.
 """
 
-import glob
+import contextlib
 import io
 import logging
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -33,6 +40,7 @@ from pathlib import Path
 import _batch_course as course_kit
 import pytest
 import sqlalchemy.exc
+import support
 from nbgrader.converters import NbGraderException
 
 from backproplab.grading import batch, progress
@@ -50,7 +58,6 @@ SUMMARY = re.compile(
     r"\((?:(\d+\.\d\d) s per submission|no submission processed), (\d+) jobs?\)$",
     re.MULTILINE,
 )
-PG_BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -366,33 +373,37 @@ def test_cli_says_when_nobody_handed_anything_in_or_the_assignment_is_unknown(tm
 
 
 class Postgres:
-    """A throwaway PostgreSQL server on a Unix socket in a fresh folder."""
+    """A throwaway PostgreSQL server on a Unix socket in a fresh folder.
 
-    def __init__(self, bin_dir):
+    Nothing exists before :meth:`start`; :meth:`stop` undoes whatever part of it was done.
+    """
+
+    def __init__(self, bin_dir, as_user=()):
         self.bin = Path(bin_dir)
+        self.as_user = list(as_user)  # runuser -u postgres -- ..., when we are root
+        self.base = None
+        self.port = 5432
+
+    def run(self, tool, *args):
+        result = support.run(
+            [*self.as_user, self.bin / tool, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"{tool} failed:\n{result.stdout}\n{result.stderr}"
+
+    def start(self):
         # Not under pytest's tmp_path: its parents are private to root, and the server runs as
         # `postgres` when we are root.
         self.base = Path(tempfile.mkdtemp(prefix="batch-pg-"))
         self.data, self.socket = self.base / "data", self.base / "socket"
         self.socket.mkdir()
-        self.as_user = []
-        if os.geteuid() == 0:
-            self.as_user = ["runuser", "-u", "postgres", "--"]
+        if self.as_user:
             for path in (self.base, self.socket):
                 shutil.chown(path, "postgres", "postgres")
-        self.port = 5432
-
-    def run(self, tool, *args):
-        result = subprocess.run(
-            [*self.as_user, str(self.bin / tool), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, f"{tool} failed:\n{result.stdout}\n{result.stderr}"
-
-    def start(self):
         self.run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         options = f"-c listen_addresses='' -k {self.socket} -p {self.port} -c fsync=off"
         self.run(
@@ -403,25 +414,46 @@ class Postgres:
         return f"postgresql://postgres@/gb?host={self.socket}&port={self.port}"
 
     def stop(self):
+        if self.base is None:
+            return
         if (self.data / "postmaster.pid").exists():
-            subprocess.run(
-                [*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                 "-w", "stop"],
-                capture_output=True,
+            support.run(
+                [*self.as_user, self.bin / "pg_ctl", "-D", self.data, "-m", "immediate", "-w",
+                 "stop"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 timeout=60,
-                check=False,
             )  # fmt: skip
         shutil.rmtree(self.base, ignore_errors=True)
+        self.base = None
 
 
 def find_postgres():
-    """A (not yet started) server, or None without the binaries."""
-    if PG_BINS and (Path(PG_BINS[-1]) / "initdb").is_file():
-        return Postgres(PG_BINS[-1])
-    return None
-
-
-NO_POSTGRES = "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin"
+    """A (not yet started) server, or the reason there is none and what to install."""
+    bin_dir = support.postgres_bin_dir()
+    if bin_dir is None:
+        return (
+            "the PostgreSQL gradebook test needs PostgreSQL's server (initdb, pg_ctl, createdb), "
+            "found neither in /usr/lib/postgresql/*/bin nor on PATH: apt-get install postgresql"
+        )
+    as_user = []
+    if os.geteuid() == 0:
+        runuser = support.find_program("runuser")
+        if runuser is None:
+            return (
+                "the PostgreSQL gradebook test, as root, runs the server as user postgres with "
+                f"runuser, not found in {support.search_path()}: apt-get install util-linux"
+            )
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return (
+                "the PostgreSQL gradebook test, as root, runs the server as user postgres, "
+                "which does not exist: apt-get install postgresql creates it"
+            )
+        as_user = [runuser, "-u", "postgres", "--"]
+    return Postgres(bin_dir, as_user)
 
 
 @pytest.fixture(scope="module")
@@ -442,7 +474,9 @@ def copy_course(base, target):
 
 
 def start(command, root):
-    return subprocess.Popen(
+    """``command`` in the course with its output piped, in a session of its own: end it with
+    ``support.stop`` (its workers and kernels too)."""
+    return support.start(
         command,
         cwd=root,
         env=course_kit.course_env(root),
@@ -457,26 +491,33 @@ def finish(process, timeout=600):
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        support.stop(process, grace=1.0)
         stdout, stderr = process.communicate()
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-@pytest.fixture(scope="module")
-def graded(base_course, tmp_path_factory):
-    """The class graded three ways at once: serial nbgrader, batch into SQLite, batch into
-    PostgreSQL (not without a server: the PostgreSQL test then skips, or fails under CI)."""
-    base, students = base_course
-    top = tmp_path_factory.mktemp("graded")
+def grade_three_ways(base, students, top, server):
+    """Grade copies of the course ``base`` under ``top`` serially, with the batch into SQLite
+    and, with ``server`` (a :class:`Postgres`, else the reason there is none), into PostgreSQL.
+
+    Everything it starts (the graders, their workers and kernels, the server) is ended before
+    it returns or raises: each is registered for clean-up before the next step that can fail.
+    """
     roots = {name: copy_course(base, top / name) for name in ("serial", "sqlite", "postgres")}
     batch_cmd = [sys.executable, "-m", "backproplab.grading.batch", ASSIGNMENT, "--jobs", "2"]
-    runs = {
-        "serial": start([str(course_kit.NBGRADER), "autograde", ASSIGNMENT], roots["serial"]),
-        "sqlite": start(batch_cmd, roots["sqlite"]),
-    }
-    server, pg_url = find_postgres(), None
-    try:
-        if server is not None:
+    with contextlib.ExitStack() as cleanup:
+        runs = {}
+        for name, command in (
+            ("serial", [course_kit.NBGRADER, "autograde", ASSIGNMENT]),
+            ("sqlite", batch_cmd),
+        ):
+            runs[name] = start(command, roots[name])
+            cleanup.callback(support.stop, runs[name])
+        pg_url, no_postgres = None, None
+        if isinstance(server, str):
+            no_postgres = server
+        else:
+            cleanup.callback(server.stop)
             pg_url = server.start()
             # As `make autograde DB=...` does: record the assignment in that gradebook first.
             recorded = course_kit.run_nbgrader(
@@ -488,6 +529,7 @@ def graded(base_course, tmp_path_factory):
             )
             assert recorded.returncode == 0, recorded.stderr[-3000:]
             runs["postgres"] = start([*batch_cmd, "--db", pg_url], roots["postgres"])
+            cleanup.callback(support.stop, runs["postgres"])
         results = {name: finish(process) for name, process in runs.items()}
         urls = {
             "serial": f"sqlite:///{roots['serial'] / 'gradebook.db'}",
@@ -496,13 +538,17 @@ def graded(base_course, tmp_path_factory):
         if pg_url:
             urls["postgres"] = pg_url
         grades = {name: course_kit.recorded_grades(url, ASSIGNMENT) for name, url in urls.items()}
-    finally:
-        for process in runs.values():
-            if process.poll() is None:
-                process.kill()
-        if server is not None:
-            server.stop()
-    return types.SimpleNamespace(students=students, roots=roots, results=results, grades=grades)
+    return types.SimpleNamespace(
+        students=students, roots=roots, results=results, grades=grades, no_postgres=no_postgres
+    )
+
+
+@pytest.fixture(scope="module")
+def graded(base_course, tmp_path_factory):
+    """The class graded three ways at once: serial nbgrader, batch into SQLite, batch into
+    PostgreSQL (not without a server: the PostgreSQL test then skips, or fails under CI)."""
+    base, students = base_course
+    return grade_three_ways(base, students, tmp_path_factory.mktemp("graded"), find_postgres())
 
 
 def describe(result):
@@ -538,10 +584,8 @@ def test_batch_into_sqlite_records_every_grade_as_serial_nbgrader(graded):
 
 @pytest.mark.nbgrader
 def test_batch_into_postgresql_records_every_grade_as_serial_nbgrader(graded):
-    if "postgres" not in graded.results:
-        if os.environ.get("CI"):
-            pytest.fail(NO_POSTGRES)
-        pytest.skip(NO_POSTGRES)
+    if graded.no_postgres:
+        support.unavailable(graded.no_postgres)
     assert graded.results["postgres"].returncode == 0, describe(graded.results["postgres"])
     assert sorted(graded.grades["postgres"]) == graded.students
     assert graded.grades["postgres"] == graded.grades["serial"]
@@ -600,6 +644,28 @@ def processes_mentioning(text):
     return found
 
 
+def processes_in(folder):
+    """The living (not zombie) processes working in ``folder`` or naming it: ``{pid: command}``."""
+    folder = str(folder)
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+            if stat[stat.rindex(b")") + 2 :].split()[0] == b"Z":
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if folder in command or cwd == folder or cwd.startswith(folder + os.sep):
+            found[int(entry)] = command
+    return found
+
+
 @pytest.mark.nbgrader
 def test_ctrl_c_stops_every_worker_and_kernel_and_says_what_finished(base_course, tmp_path):
     base, _ = base_course
@@ -610,13 +676,16 @@ def test_ctrl_c_stops_every_worker_and_kernel_and_says_what_finished(base_course
          "--logs", str(logs)],
         root,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(logs.glob("*.log")):
-        time.sleep(0.2)
-    time.sleep(3)  # the first kernels are running
-    assert processes_mentioning(str(root)), "nothing was grading"
-    process.send_signal(signal.SIGINT)
-    result = finish(process, timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(logs.glob("*.log")):
+            time.sleep(0.2)
+        time.sleep(3)  # the first kernels are running
+        assert processes_mentioning(str(root)), "nothing was grading"
+        process.send_signal(signal.SIGINT)
+        result = finish(process, timeout=60)
+    finally:
+        support.stop(process)  # whatever happened above (a no-op once it has ended)
     assert result.returncode == 130, describe(result)
     assert "interrupted: stopping" in result.stderr
     (summary,) = SUMMARY.findall(result.stderr)
@@ -624,3 +693,39 @@ def test_ctrl_c_stops_every_worker_and_kernel_and_says_what_finished(base_course
     assert re.search(r"^  not graded \((\d+)\): student", result.stderr, re.MULTILINE)
     time.sleep(1)
     assert processes_mentioning(str(root)) == [], "workers or kernels outlived the batch"
+
+
+class ServerThatCannotStart:
+    """Stands in for a PostgreSQL server whose start fails (as it did when ``runuser`` was not
+    found on PATH) once the serial grader and the batch are busy grading."""
+
+    def __init__(self, folder):
+        self.folder, self.running_then, self.stopped = folder, {}, False
+
+    def start(self):
+        deadline = time.monotonic() + 60
+        # The batch's workers or a kernel are up, not just the two graders.
+        while time.monotonic() < deadline and len(processes_in(self.folder)) < 4:
+            time.sleep(0.2)
+        self.running_then = processes_in(self.folder)
+        raise FileNotFoundError(2, "No such file or directory", "runuser")
+
+    def stop(self):
+        self.stopped = True
+
+
+@pytest.mark.nbgrader
+def test_a_setup_that_fails_half_way_leaves_nothing_running(base_course, tmp_path):
+    """``graded``'s setup, failing after it started the serial grader and the batch: it raises
+    the error, and neither grader nor any of their workers or kernels is left running."""
+    base, students = base_course
+    server = ServerThatCannotStart(tmp_path)
+    with pytest.raises(FileNotFoundError, match="runuser"):
+        grade_three_ways(base, students, tmp_path, server)
+    commands = list(server.running_then.values())
+    assert len(commands) >= 4, f"not busy grading when the server failed: {commands}"
+    assert any("nbgrader autograde" in c for c in commands), commands
+    assert any("backproplab.grading.batch" in c for c in commands), commands
+    assert server.stopped
+    left = processes_in(tmp_path)
+    assert left == {}, f"left running after the failed setup: {left}"

@@ -22,8 +22,10 @@ user in the course directory) must agree with the formgrader's grades. Finally, 
 (headless Chromium) logs alice in, opens nbgrader's Assignments panel and her notebook, and
 takes a screenshot. Everything is torn down after (users, homes, exchange, state).
 
-Needs root (system users) and npm; the first run downloads from PyPI and npm. Outside CI it
-skips with the reason; with ``CI`` set it fails instead.
+Needs root (system users; marked ``root``, so ``-m "not root"`` leaves it out), npm,
+``useradd`` and ``runuser`` (found on PATH or in the sbin folders) and bubblewrap; the first run
+downloads from PyPI and npm. Outside CI it skips with what to install; with ``CI`` set it fails
+instead.
 """
 
 from __future__ import annotations
@@ -43,11 +45,12 @@ from pathlib import Path
 
 import _batch_course as course_kit
 import pytest
+import support
 from _hub_http import Browser
 from browser import chromium, require_chromium
 from test_nbgrader_pipeline import grade_id, load, solution_cells, source
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.nbgrader, pytest.mark.root, pytest.mark.timeout(2400)]
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ch02_activations"
@@ -71,9 +74,11 @@ hubctl = _hubctl()
 
 
 def _unavailable(reason):
-    if os.environ.get("CI"):
-        pytest.fail(f"the hub test cannot run in CI: {reason}")
-    pytest.skip(reason)
+    support.unavailable(f"the hub test: {reason}")
+
+
+def _runuser():
+    return support.find_program("runuser") or "runuser"
 
 
 class Run:
@@ -112,37 +117,38 @@ def _adopt_stale_test_users(hub):
 
 @pytest.fixture(scope="module")
 def hub_run():
-    if os.geteuid() != 0:
-        _unavailable("needs root: the hub runs each user's server as that system user")
-    if shutil.which("npm") is None:
-        _unavailable("needs npm, to install configurable-http-proxy")
-    if shutil.which("useradd") is None or shutil.which("runuser") is None:
-        _unavailable("needs useradd and runuser")
+    support.require_root("the hub test (it runs each user's server as that system user)")
+    support.require_program("npm", "npm", "the hub test (configurable-http-proxy)")
+    support.require_program("useradd", "passwd", "the hub test (system users)")
+    support.require_program("runuser", "util-linux", "the hub test")
     # A private state folder, and an exchange the students can reach (/tmp/pytest-of-root is
     # mode 700, so the exchange lives next to it).
     scratch = Path(tempfile.mkdtemp(prefix="blabtest-hub-", dir="/tmp"))
-    os.chmod(scratch, 0o755)
-    hub = hubctl.Hub(
-        state=str(scratch / "state"),
-        exchange=str(scratch / "exchange"),
-        user_prefix=USER_PREFIX,
-        port=hubctl.free_port(),
-    )
-    log_path = scratch / "hub.log"
-    process = None
+    hub = process = None
     try:
+        os.chmod(scratch, 0o755)
+        hub = hubctl.Hub(
+            state=str(scratch / "state"),
+            exchange=str(scratch / "exchange"),
+            user_prefix=USER_PREFIX,
+            port=hubctl.free_port(),
+        )
+        log_path = scratch / "hub.log"
         started = time.monotonic()
         try:
             hubctl.install(hub)
         except hubctl.HubError as error:
-            pytest.fail(f"hubctl install failed: {error}")
+            pytest.fail(f"hubctl install failed: {error}", pytrace=False)
         installed = time.monotonic()
         _adopt_stale_test_users(hub)
         hub.save()
         hubctl.down(hub)  # a clean slate: removes stale users of an interrupted run
         hub.created_users = []
-        hubctl.users(hub)
-        hubctl.course(hub)
+        try:
+            hubctl.users(hub)
+            hubctl.course(hub)
+        except hubctl.HubError as error:
+            pytest.fail(f"the hub's users and course: {error}", pytrace=False)
         try:
             print(hubctl.check_sandbox(hub))
         except hubctl.HubError as error:
@@ -153,18 +159,24 @@ def hub_run():
         try:
             hubctl.wait_ready(hub, process)
         except hubctl.HubError as error:
-            pytest.fail(f"{error}{run.log()}")
+            pytest.fail(f"{error}{run.log()}", pytrace=False)
         run.phases["install (a no-op when cached)"] = installed - started
         run.phases["users, course, hub up"] = time.monotonic() - installed
         yield run
     finally:
         # Always: stop the hub (its proxy, servers and service) and delete the users, their
         # homes, the course directory, the exchange and the state. The environment under
-        # the prefix stays as a cache for the next run.
-        hubctl.down(hub)
-        if process is not None:
-            process.wait(timeout=60)
-        shutil.rmtree(scratch, ignore_errors=True)
+        # the prefix stays as a cache for the next run. Each step runs even if one before
+        # it fails.
+        try:
+            if hub is not None:
+                hubctl.down(hub)
+        finally:
+            try:
+                if process is not None:
+                    support.stop(process, grace=60)  # hubctl.down has ended it already
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _points(test_cell_id):
@@ -347,7 +359,7 @@ def test_round_trip_gives_each_student_their_score(hub_run, cycle):
 
 def _as_user(name, *command):
     return subprocess.run(
-        ["runuser", "-u", name, "--", *command], capture_output=True, text=True, cwd="/"
+        [_runuser(), "-u", name, "--", *command], capture_output=True, text=True, cwd="/"
     )
 
 
@@ -473,7 +485,7 @@ def test_batch_grading_in_the_course_service_agrees(hub_run, cycle):
     }
     command = ["python", "-m", "backproplab.grading.batch", ASSIGNMENT, "--jobs", "2"]
     result = subprocess.run(
-        ["runuser", "-u", hub.grader, "--", "env", "-i"]
+        [_runuser(), "-u", hub.grader, "--", "env", "-i"]
         + [f"{key}={value}" for key, value in env.items()]
         + [*command, "--", "--force"],
         capture_output=True,

@@ -149,6 +149,24 @@ def is_root():
     return os.geteuid() == 0
 
 
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def find_program(name):
+    """The path of the program ``name`` on ``PATH`` or in the sbin folders (which a minimal
+    ``PATH`` such as ``env -i``'s or cron's lacks), else None."""
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    return shutil.which(name, path=os.pathsep.join(path + [p for p in SBIN if p not in path]))
+
+
+def program(name, package):
+    """The path of the program ``name``; a HubError saying how to install it when missing."""
+    path = find_program(name)
+    if path is None:
+        raise HubError(f"{name} not found on PATH or in {':'.join(SBIN)} (apt install {package})")
+    return path
+
+
 def say(message):
     print(f"hubctl: {message}", flush=True)
 
@@ -225,7 +243,7 @@ def run(command, **kwargs):
 
 def install(hub, python="/usr/bin/python3", force=False):
     """Build ``<prefix>/env`` and ``<prefix>/proxy`` unless the stamp says they are current."""
-    npm = shutil.which("npm")
+    npm = find_program("npm")
     if npm is None:
         raise HubError(
             "npm not found: configurable-http-proxy, JupyterHub's proxy, is installed with "
@@ -275,7 +293,7 @@ def install(hub, python="/usr/bin/python3", force=False):
         run([npm, "ci", "--prefix", prefix / "proxy", "--omit=dev", "--no-fund", "--no-audit"])
     finally:
         os.umask(old_umask)
-    run(["chmod", "-R", "a+rX", prefix])
+    run([program("chmod", "coreutils"), "-R", "a+rX", prefix])
     stamp_file.write_text(stamp + "\n")
     say(f"installed the course environment in {prefix}")
     return True
@@ -313,7 +331,7 @@ def users(hub):
             continue
         run(
             [
-                "useradd",
+                program("useradd", "passwd"),
                 "--create-home",
                 "--user-group",
                 "--shell",
@@ -352,7 +370,7 @@ def course(hub):
         shutil.copytree(REPO / "solutions", target / "solutions", ignore=ignore)
         shutil.copy(REPO / "nbgrader_config.py", target / "nbgrader_config.py")
         if hub.isolation:
-            run(["chown", "-R", f"{hub.grader}:{hub.grader}", target])
+            run([program("chown", "coreutils"), "-R", f"{hub.grader}:{hub.grader}", target])
         os.chmod(target, 0o700)
         owner = hub.grader if hub.isolation else pwd.getpwuid(os.geteuid()).pw_name
         say(f"course directory {target} (mode 700, owner {owner})")
@@ -377,14 +395,22 @@ def check_sandbox(hub):
     """Whether the grader user's autograding can use bubblewrap; raises with what is missing."""
     if not hub.isolation:
         return "skipped (--no-isolation)"
-    if shutil.which("bwrap") is None:
+    if find_program("bwrap") is None:
         raise HubError(
             "bubblewrap is not installed (apt install bubblewrap): trusted autograding needs "
             "it to sandbox the students' code"
         )
     probe = "from backproplab.grading import sandbox; print(sandbox.bwrap_path() or '')"
     result = subprocess.run(
-        ["runuser", "-u", hub.grader, "--", hub.env / "bin" / "python", "-c", probe],
+        [
+            program("runuser", "util-linux"),
+            "-u",
+            hub.grader,
+            "--",
+            hub.env / "bin" / "python",
+            "-c",
+            probe,
+        ],
         capture_output=True,
         text=True,
         cwd="/",
@@ -597,12 +623,12 @@ def down(hub, purge=False):
     for name in list(hub.created_users):
         if _user_exists(name):
             # Deleting the user's group too (userdel does it for a --user-group group).
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
+            subprocess.run([program("userdel", "passwd"), "--remove", name], capture_output=True)
             if _user_exists(name):
                 raise HubError(f"could not delete user {name}")
         with contextlib.suppress(KeyError):
             grp.getgrnam(name)
-            subprocess.run(["groupdel", name], capture_output=True)
+            subprocess.run([program("groupdel", "passwd"), name], capture_output=True)
         hub.created_users.remove(name)
     if hub.created_exchange:
         shutil.rmtree(hub.created_exchange, ignore_errors=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 NOBODY = 65534
 # Mounted before any bind: a later --tmpfs /tmp would hide whatever was bound under /tmp (a
 # course, a virtual environment or a checkout can live there).
@@ -66,10 +67,21 @@ class Limits:
     stderr_bytes: int = 64 * 2**10
 
 
+def find_program(name):
+    """The path of the program ``name`` on ``PATH`` or in the sbin folders, else None.
+
+    A minimal ``PATH`` (``/usr/bin:/bin`` under ``env -i``, cron or ``sudo -i``) lacks the
+    sbin folders; a program installed there is still found.
+    """
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    path += [p for p in _SBIN_DIRS if p not in path]
+    return shutil.which(name, path=os.pathsep.join(path))
+
+
 @functools.cache
 def bwrap_path():
     """The bubblewrap executable if it is installed and can create a sandbox here, else None."""
-    path = shutil.which("bwrap")
+    path = find_program("bwrap")
     if path is None:
         return None
     probe = [path, "--unshare-all", "--die-with-parent", *_system_binds(), "--", "/bin/true"]
@@ -236,7 +248,7 @@ def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2
     the other students. It has no network (its sockets are Unix sockets in ``private_dir``).
     """
     bwrap = bwrap_path()
-    limits = [shutil.which("prlimit") or "prlimit", f"--as={memory_bytes}", "--core=0", "--"]
+    limits = [find_program("prlimit") or "prlimit", f"--as={memory_bytes}", "--core=0", "--"]
     if bwrap is None:
         return [*limits, *command]
     root = os.path.realpath(course_root)
