@@ -218,7 +218,7 @@ def leaky_relu_grad(z, alpha=0.01):
 
 
 def softmax(z, axis=-1):
-    r"""Softmax along ``axis``: :math:`s_k = e^{z_k} / \sum_j e^{z_j}`.
+    r"""Softmax along ``axis``: :math:`p_k = e^{z_k} / \sum_j e^{z_j}`, the probability of class k.
 
     Outputs are positive and sum to 1 along ``axis``. Subtracting :math:`\max_j z_j` first
     leaves the result unchanged (the factor :math:`e^{-\max}` cancels) and keeps every
@@ -251,17 +251,17 @@ def _class_axis(a, axis, name, fn):
 
 
 def softmax_backward(dout, s, axis=-1):
-    r"""Backward pass of softmax, given its output ``s``.
+    r"""Backward pass of softmax, given its output ``s`` (the probabilities :math:`p`).
 
-    With :math:`J = \mathrm{diag}(s) - s s^\top` the Jacobian of one row,
+    With :math:`J = \mathrm{diag}(p) - p p^\top` the Jacobian of one row,
 
     .. math:: \frac{\partial L}{\partial z} = J^\top\,\mathrm{dout}
-              = s \odot \left(\mathrm{dout} - \textstyle\sum_k \mathrm{dout}_k s_k\right).
+              = p \odot \left(\mathrm{dout} - \textstyle\sum_k \mathrm{dout}_k p_k\right).
 
     Parameters
     ----------
     dout : array_like, shape (..., K)
-        Upstream gradient :math:`\partial L / \partial s`.
+        Upstream gradient :math:`\partial L / \partial p`.
     s : array_like, shape (..., K)
         The output of ``softmax`` (not the logits).
     """
