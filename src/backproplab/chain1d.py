@@ -1,22 +1,25 @@
 r"""The smallest deep network: a chain of sigmoid neurons, one per layer (chapter 5).
 
-Layer :math:`j = 1, \dots, L` holds one weight :math:`w^j` and one bias :math:`b^j`:
+Layer :math:`l = 1, \dots, n_\text{layers}` holds one weight :math:`w^l` and one bias
+:math:`b^l`:
 
 .. math::
-    a^0 = x, \qquad z^j = w^j a^{j-1} + b^j, \qquad a^j = \sigma(z^j),
+    a^0 = x, \qquad z^l = w^l a^{l-1} + b^l, \qquad a^l = \sigma(z^l),
 
-and the cost of one example with label :math:`y` is :math:`C = (a^L - y)^2`. Everything is a
+and the loss of one example with label :math:`y` is :math:`L = (\hat y - y)^2`, with
+:math:`\hat y = a^{n_\text{layers}}`. Everything is a
 scalar, so each step of the chain rule is a product of plain numbers that can be checked by
-hand. Going backwards, with :math:`\delta^j = \partial C / \partial z^j`:
+hand. Going backwards, with :math:`\delta^l = \partial L / \partial z^l`:
 
 .. math::
-    \delta^L = C'(a^L)\,\sigma'(z^L), \qquad
-    \frac{\partial C}{\partial w^j} = \delta^j a^{j-1}, \qquad
-    \frac{\partial C}{\partial b^j} = \delta^j, \qquad
-    \frac{\partial C}{\partial a^{j-1}} = \delta^j w^j, \qquad
-    \delta^{j-1} = \frac{\partial C}{\partial a^{j-1}}\,\sigma'(z^{j-1}).
+    \delta^{n_\text{layers}}
+        = \frac{\partial L}{\partial \hat y}\,\sigma'(z^{n_\text{layers}}), \qquad
+    \frac{\partial L}{\partial w^l} = \delta^l a^{l-1}, \qquad
+    \frac{\partial L}{\partial b^l} = \delta^l, \qquad
+    \frac{\partial L}{\partial a^{l-1}} = \delta^l w^l, \qquad
+    \delta^{l-1} = \frac{\partial L}{\partial a^{l-1}}\,\sigma'(z^{l-1}).
 
-The factor :math:`\delta^j` is computed once and shared by the weight, the bias and the layer
+The factor :math:`\delta^l` is computed once and shared by the weight, the bias and the layer
 below: that reuse is what makes backpropagation cheap.
 """
 
@@ -46,22 +49,22 @@ def _parameters(w, b, fn):
 def chain1d_forward(x, w, b):
     r"""Forward pass of the 1-D sigmoid chain.
 
-    .. math:: z^j = w^j a^{j-1} + b^j, \quad a^j = \sigma(z^j), \quad a^0 = x
+    .. math:: z^l = w^l a^{l-1} + b^l, \quad a^l = \sigma(z^l), \quad a^0 = x
 
     Parameters
     ----------
     x : float
         The input :math:`a^0`.
-    w, b : array_like, shape (L,)
-        Weight and bias of layers 1..L (``w[j - 1]`` is :math:`w^j`).
+    w, b : array_like, shape (n_layers,)
+        Weight and bias of layers 1..n_layers (``w[l - 1]`` is :math:`w^l`).
 
     Returns
     -------
     out : float
-        The output :math:`a^L`.
+        The output :math:`\hat y = a^{n_\text{layers}}`.
     cache : Chain1dCache ``(z, a, w)``
-        ``z`` of shape (L,) with ``z[j - 1]`` = :math:`z^j`; ``a`` of shape (L + 1,) with
-        ``a[j]`` = :math:`a^j` (so ``a[0]`` is ``x``); ``w`` the weights.
+        ``z`` of shape (n_layers,) with ``z[l - 1]`` = :math:`z^l`; ``a`` of shape
+        (n_layers + 1,) with ``a[l]`` = :math:`a^l` (so ``a[0]`` is ``x``); ``w`` the weights.
     """
     fn = "chain1d_forward"
     x = as_scalar(x, "x", fn)
@@ -79,25 +82,26 @@ def chain1d_backward(dout, cache):
     r"""Backward pass of ``chain1d_forward``: the chain rule one layer at a time, last first.
 
     .. math::
-        \delta^j = \frac{\partial C}{\partial a^j}\,\sigma'(z^j), \quad
-        \frac{\partial C}{\partial w^j} = \delta^j a^{j-1}, \quad
-        \frac{\partial C}{\partial b^j} = \delta^j, \quad
-        \frac{\partial C}{\partial a^{j-1}} = \delta^j w^j
+        \delta^l = \frac{\partial L}{\partial a^l}\,\sigma'(z^l), \quad
+        \frac{\partial L}{\partial w^l} = \delta^l a^{l-1}, \quad
+        \frac{\partial L}{\partial b^l} = \delta^l, \quad
+        \frac{\partial L}{\partial a^{l-1}} = \delta^l w^l
 
-    with :math:`\sigma'(z^j) = a^j (1 - a^j)`, read from the cached activations.
+    with :math:`\sigma'(z^l) = a^l (1 - a^l)`, read from the cached activations.
 
     Parameters
     ----------
     dout : float
-        :math:`\partial C / \partial a^L`, e.g. :math:`C'(a^L) = 2(a^L - y)`.
+        :math:`\partial L / \partial \hat y` (:math:`\hat y = a^{n_\text{layers}}`), e.g.
+        :math:`2(\hat y - y)` for the squared error.
     cache : Chain1dCache from ``chain1d_forward``
 
     Returns
     -------
     dx : float
-        :math:`\partial C / \partial x = \partial C / \partial a^0`.
-    dw, db : ndarray, shape (L,)
-        :math:`\partial C / \partial w^j` and :math:`\partial C / \partial b^j` in ``[j - 1]``.
+        :math:`\partial L / \partial x = \partial L / \partial a^0`.
+    dw, db : ndarray, shape (n_layers,)
+        :math:`\partial L / \partial w^l` and :math:`\partial L / \partial b^l` in ``[l - 1]``.
     """
     fn = "chain1d_backward"
     _, a, w = check_cache(cache, Chain1dCache, fn)
@@ -113,22 +117,25 @@ def chain1d_backward(dout, cache):
 
 
 def chain1d_gradients(x, y, w, b):
-    r"""Cost :math:`C = (a^L - y)^2` of one example and its gradients for every layer.
+    r"""Loss :math:`L = (\hat y - y)^2` of one example and its gradients for every layer.
 
-    A forward pass, :math:`C'(a^L) = 2(a^L - y)`, then ``chain1d_backward``.
+    :math:`\hat y = a^{n_\text{layers}}` is the chain's output.
+
+    A forward pass, :math:`\partial L / \partial \hat y = 2(\hat y - y)`, then
+    ``chain1d_backward``.
 
     Parameters
     ----------
     x, y : float
         Input and label.
-    w, b : array_like, shape (L,)
-        Weight and bias of layers 1..L.
+    w, b : array_like, shape (n_layers,)
+        Weight and bias of layers 1..n_layers.
 
     Returns
     -------
     cost : float
-    dw, db : ndarray, shape (L,)
-        :math:`\partial C / \partial w^j` and :math:`\partial C / \partial b^j` in ``[j - 1]``.
+    dw, db : ndarray, shape (n_layers,)
+        :math:`\partial L / \partial w^l` and :math:`\partial L / \partial b^l` in ``[l - 1]``.
     """
     y = as_scalar(y, "y", "chain1d_gradients")
     out, cache = chain1d_forward(x, w, b)

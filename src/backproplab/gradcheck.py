@@ -123,7 +123,7 @@ def relative_error(a, b):
     sizes), so it is the more lenient reading of the same thresholds.
 
     One scale serves the whole array, so entries near zero are not drowned in the rounding
-    noise of central differences (an elementwise ratio would call 1e-12 vs 3e-12 a 50% error).
+    noise of central differences (the element-wise ratio calls 1e-12 vs 3e-12 a 67% error).
     The price: an entry far smaller than the largest is only checked to the largest's scale,
     e.g. ``relative_error([1e4, 1e-4], [1e4, 0])`` is 5e-9. Check such entries separately,
     entry by entry, e.g. with ``np.allclose``.

@@ -192,9 +192,10 @@ def mlp_backward(dout, caches):
     .. math::
         \frac{\partial L}{\partial W^l} = (a^{l-1})^\top \delta^l, \quad
         \frac{\partial L}{\partial b^l} = \textstyle\sum_n \delta^l_n, \quad
-        \delta^{l-1} = (\delta^l (W^l)^\top) \odot \sigma'(z^{l-1}).
+        \delta^{l-1} = (\delta^l (W^l)^\top) \odot \varphi'(z^{l-1}),
 
-    For a residual layer the gradient of its input also receives
+    where :math:`\varphi` is the hidden layers' activation. For a residual layer the gradient
+    of its input also receives
     :math:`\partial L / \partial a^l` directly through the skip connection.
 
     Parameters
