@@ -32,7 +32,10 @@ def _require_bwrap():
     if sandbox.bwrap_path() is None:
         if os.environ.get("CI"):
             pytest.fail("bubblewrap is required under CI but sandbox.bwrap_path() is None")
-        pytest.skip("bubblewrap (bwrap) is not installed or cannot create a sandbox here")
+        pytest.skip(
+            "bubblewrap (bwrap) is not installed or cannot create a sandbox here: "
+            "apt-get install bubblewrap"
+        )
 
 
 @pytest.fixture
