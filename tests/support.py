@@ -14,18 +14,24 @@ Processes
     kernel starts in a session of its own), then closes its pipes. A fixture registers the
     ``stop`` (for instance on a :class:`contextlib.ExitStack`) right after the ``start``, before
     its next step that can fail, so a setup that fails half-way leaves nothing running.
+
+The book's sources
+    :func:`toc_pages` lists the pages of ``_toc.yml``; :data:`CODE_CELL` matches one MyST code
+    cell and :func:`prose` is a page without its code cells.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 # One line per optional system package: what it adds to the test suite.
@@ -109,9 +115,9 @@ def start(command, **kwargs):
     return subprocess.Popen([str(part) for part in command], start_new_session=True, **kwargs)
 
 
-def _parents():
-    """``{pid: parent pid}`` of every process visible in /proc."""
-    parents = {}
+def _processes():
+    """``(pid, fields)`` of every process visible in /proc: the fields of its ``stat`` after
+    the command name (state, parent pid, process group, ...)."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -120,8 +126,12 @@ def _parents():
             except OSError:
                 continue
             # The command name, in parentheses, may itself hold spaces and parentheses.
-            parents[int(entry)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
-    return parents
+            yield int(entry), stat[stat.rindex(b")") + 2 :].split()
+
+
+def _parents():
+    """``{pid: parent pid}`` of every process visible in /proc."""
+    return {pid: int(fields[1]) for pid, fields in _processes()}
 
 
 def descendants(pid):
@@ -139,18 +149,7 @@ def descendants(pid):
 
 def group_members(pgid):
     """The pids of the living (not zombie) processes of process group ``pgid``."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2 :].split()
-            if fields[0] != b"Z" and int(fields[2]) == pgid:
-                members.append(int(entry))
-    return members
+    return [pid for pid, fields in _processes() if fields[0] != b"Z" and int(fields[2]) == pgid]
 
 
 def _signal_all(pgid, pids, sig):
@@ -197,3 +196,32 @@ def run(command, *, timeout, **kwargs):
         if process.poll() is None:
             stop(process, grace=1.0)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+# ---------------------------------------------------------------------------- book sources
+
+# One MyST code cell: its header line, then its body (group 1) up to the closing fence.
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+
+
+def _toc_files(entry):
+    """Every ``file`` (and the ``root``) listed in a jb-book table of contents."""
+    if isinstance(entry, dict):
+        for key, value in entry.items():
+            if key in ("root", "file"):
+                yield value
+            else:
+                yield from _toc_files(value)
+    elif isinstance(entry, list):
+        for item in entry:
+            yield from _toc_files(item)
+
+
+def toc_pages(root):
+    """The pages of ``root/_toc.yml`` in order, as written there (``"book/intro"``)."""
+    return list(_toc_files(yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))))
+
+
+def prose(text):
+    """A MyST page's text without its code cells."""
+    return CODE_CELL.sub("", text)

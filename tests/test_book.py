@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
+import support
 
 pytestmark = pytest.mark.book
 
@@ -52,21 +52,8 @@ CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)""")
 MATHJAX = "_static/mathjax/tex-chtml.js"
 
 
-def toc_files(entry):
-    """Every ``file`` (and the ``root``) listed in a jb-book table of contents."""
-    if isinstance(entry, dict):
-        for key, value in entry.items():
-            if key in ("root", "file"):
-                yield value
-            else:
-                yield from toc_files(value)
-    elif isinstance(entry, list):
-        for item in entry:
-            yield from toc_files(item)
-
-
 def toc_pages():
-    return list(toc_files(yaml.safe_load((SOURCE / "_toc.yml").read_text())))
+    return support.toc_pages(SOURCE)
 
 
 def chapter_pages():

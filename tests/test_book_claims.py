@@ -22,21 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import support
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-TOC = ROOT / "_toc.yml"
 
-CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 GLUE_REF = re.compile(r"\{glue(?::(?:text|md|any|math))?\}`([A-Za-z0-9_]+)")
 HIDDEN_TAGS = {"remove-cell", "remove-input"}
 HOPS = 2  # how far back through assignments a glued value may be traced to an assertion
 
 
 def toc_pages() -> list[Path]:
-    toc = yaml.safe_load(TOC.read_text(encoding="utf-8"))
-    files = [toc["root"]] + [entry["file"] for entry in toc.get("chapters", [])]
-    return [ROOT / f"{name}.md" for name in files]
+    return [ROOT / f"{name}.md" for name in support.toc_pages(ROOT)]
 
 
 @dataclass
@@ -51,7 +48,7 @@ class Cell:
 
 def cells(text: str) -> list[Cell]:
     found = []
-    for match in CELL.finditer(text):
+    for match in support.CODE_CELL.finditer(text):
         body = match.group(1)
         tags: set[str] = set()
         if body.startswith("---\n"):
@@ -71,10 +68,6 @@ def cells(text: str) -> list[Cell]:
     return found
 
 
-def prose(text: str) -> str:
-    return CELL.sub("", text)
-
-
 @dataclass
 class PageFacts:
     asserts: int = 0
@@ -87,10 +80,6 @@ class PageFacts:
 def names_in(node: ast.AST | None) -> set[str]:
     if node is None:
         return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-def targets(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
@@ -118,19 +107,16 @@ def page_facts(text: str) -> PageFacts:
                 facts.imported |= {(a.asname or a.name).split(".")[0] for a in node.names}
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
-                    for name in targets(target):
+                    for name in names_in(target):
                         source_of(name, names_in(node.value))
             elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-                for name in targets(node.target):
+                for name in names_in(node.target):
                     source_of(name, names_in(node.value))
             elif isinstance(node, (ast.For, ast.comprehension)):
-                for name in targets(node.target):
+                for name in names_in(node.target):
                     source_of(name, names_in(node.iter))
             elif isinstance(node, ast.NamedExpr):
                 source_of(node.target.id, names_in(node.value))
-            elif isinstance(node, ast.FunctionDef):
-                # a glued value computed by a function call: trace to its arguments' names
-                pass
             elif isinstance(node, ast.Call) and _is_glue(node) and len(node.args) >= 2:
                 key = node.args[0]
                 value_names = names_in(node.args[1])
@@ -205,7 +191,7 @@ def glue_for(facts: PageFacts, key: str) -> set[str] | None:
 
 def unchecked_claims(text: str) -> tuple[PageFacts, list[str], list[str]]:
     facts = page_facts(text)
-    shown = sorted(set(GLUE_REF.findall(prose(text))))
+    shown = sorted(set(GLUE_REF.findall(support.prose(text))))
     unchecked = []
     for key in shown:
         names = glue_for(facts, key)

@@ -12,19 +12,17 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+import support
 
 ROOT = Path(__file__).resolve().parents[1]
-CELL = re.compile(r"^```\{code-cell\}[^\n]*\n.*?^```\s*$", re.MULTILINE | re.DOTALL)
 FIGURE_NAME = re.compile(r"^\s*name:\s*(fig-[\w-]+)", re.MULTILINE)
 EQUATION_LABEL = re.compile(r"^\$\$\s*\((eq-[\w-]+)\)", re.MULTILINE)
 CITE = re.compile(r"\{cite(?::[pt])?\}`([^`]+)`")
 
 
 def chapters() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [entry["file"] for entry in toc["chapters"]]
-    return [ROOT / f"{f}.md" for f in files if re.match(r"book/ch\d\d_", f)]
+    pages = support.toc_pages(ROOT)
+    return [ROOT / f"{page}.md" for page in pages if re.match(r"book/ch\d\d_", page)]
 
 
 def section(text: str, title: str) -> str | None:
@@ -62,7 +60,7 @@ def test_figures_and_equations_are_referred_to_by_number(page):
     unreferred = sorted(f for f in figures if f"{{numref}}`{f}`" not in text)
     assert figures, f"{page.stem}: no numbered figure"
     assert not unreferred, f"{page.stem}: figures never referred to by number: {unreferred}"
-    equations = set(EQUATION_LABEL.findall(CELL.sub("", text)))
+    equations = set(EQUATION_LABEL.findall(support.prose(text)))
     unreferred = sorted(e for e in equations if f"{{eq}}`{e}`" not in text)
     assert not unreferred, f"{page.stem}: equations never referred to by number: {unreferred}"
 
@@ -78,8 +76,7 @@ MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.DOTALL)
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.stem)
 def test_prose_maths_keeps_the_notation(page):
-    prose = CELL.sub("", page.read_text(encoding="utf-8"))
-    maths = "\n".join(MATH.findall(prose))
+    maths = "\n".join(MATH.findall(support.prose(page.read_text(encoding="utf-8"))))
     found = [
         f"{pattern!r} ({why})" for pattern, why in FORBIDDEN.items() if re.search(pattern, maths)
     ]

@@ -45,19 +45,25 @@ def test_a_hidden_case_leaves_input_rows_unread(rng):
     assert last_read < x_shape[2] - 1 and not dx[:, :, last_read + 1 :].any()
 
 
-def rejecting_forward(x, w, b, stride=1, pad=0):
-    N, _, H, W = x.shape
+def _slide(xp, w, b, stride, H_out, W_out):
+    """The naive forward loop over an already padded ``xp``, for ``H_out x W_out`` windows."""
     F, _, HH, WW = w.shape
-    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:
-        raise ValueError("does not tile")
-    H_out, W_out = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
+    out = np.zeros((xp.shape[0], F, H_out, W_out))
     for i in range(H_out):
         for j in range(W_out):
             window = xp[:, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
             out[:, :, i, j] = np.einsum("ncad,fcad->nf", window, w) + b
-    return out, (x, w, b, stride, pad)
+    return out
+
+
+def rejecting_forward(x, w, b, stride=1, pad=0):
+    _, _, H, W = x.shape
+    _, _, HH, WW = w.shape
+    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:
+        raise ValueError("does not tile")
+    H_out, W_out = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return _slide(xp, w, b, stride, H_out, W_out), (x, w, b, stride, pad)
 
 
 def test_a_rejected_floored_layer_is_answered_with_the_floor_rule():
@@ -70,16 +76,11 @@ def test_a_rejected_floored_layer_is_answered_with_the_floor_rule():
 
 def ceiled_forward(x, w, b, stride=1, pad=0):
     """Ceiling instead of floor: one more (partial) window where the layer is floored."""
-    N, _, H, W = x.shape
-    F, _, HH, WW = w.shape
+    _, _, H, W = x.shape
+    _, _, HH, WW = w.shape
     H_out, W_out = 1 - (-(H + 2 * pad - HH) // stride), 1 - (-(W + 2 * pad - WW) // stride)
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad + stride), (pad, pad + stride)))
-    out = np.zeros((N, F, H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            window = xp[:, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-            out[:, :, i, j] = np.einsum("ncad,fcad->nf", window, w) + b
-    return out, (x, w, b, stride, pad)
+    return _slide(xp, w, b, stride, H_out, W_out), (x, w, b, stride, pad)
 
 
 def test_a_ceiled_size_is_named_with_its_rows():
