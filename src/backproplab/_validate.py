@@ -153,6 +153,18 @@ def same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], fn: str) ->
         )
 
 
+def upstream(dout, expected_shape, fn: str) -> np.ndarray:
+    """``dout`` as a finite float array shaped like the layer's forward output, or an error
+    naming both shapes."""
+    dout = as_float_array(dout, "dout", fn, finite=True)
+    if dout.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{fn}: dout has shape {dout.shape} but the forward output had shape "
+            f"{tuple(expected_shape)}; dout must match the layer's output"
+        )
+    return dout
+
+
 def non_empty(x: np.ndarray, name: str, fn: str) -> None:
     """Reject an empty batch: a mean over zero examples is undefined."""
     if x.size == 0:

@@ -99,7 +99,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from backproplab._validate import as_float_array, as_int, cache_type, check_cache, frozen
+from backproplab._validate import as_float_array, as_int, cache_type, check_cache, frozen, upstream
 
 __all__ = [
     "conv2d_backward",
@@ -182,12 +182,7 @@ def _conv_cache(cache, dout, fn):
     x, w, stride, pad, cols = check_cache(cache, ConvCache, fn)
     H_out = 1 + (x.shape[2] + 2 * pad - w.shape[2]) // stride
     W_out = 1 + (x.shape[3] + 2 * pad - w.shape[3]) // stride
-    dout = as_float_array(dout, "dout", fn, finite=True)
-    expected = (x.shape[0], w.shape[0], H_out, W_out)
-    if dout.shape != expected:
-        raise ValueError(
-            f"{fn}: dout has shape {dout.shape} but the forward output had shape {expected}"
-        )
+    dout = upstream(dout, (x.shape[0], w.shape[0], H_out, W_out), fn)
     return dout, x, w, stride, pad, cols
 
 
@@ -495,11 +490,7 @@ def maxpool2d_backward(dout, cache):
     """
     fn = "maxpool2d_backward"
     x_shape, size, stride, argmax = check_cache(cache, PoolCache, fn)
-    dout = as_float_array(dout, "dout", fn, finite=True)
-    if dout.shape != argmax.shape:
-        raise ValueError(
-            f"{fn}: dout has shape {dout.shape} but the forward output had shape {argmax.shape}"
-        )
+    dout = upstream(dout, argmax.shape, fn)
     H_out, W_out = argmax.shape[2:]
     dx = np.zeros(x_shape)
     # One strided add per window offset: the windows whose maximum sits at offset (a, d).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import activations
-from backproplab._validate import as_float_array, cache_type, check_cache, frozen
+from backproplab._validate import as_float_array, cache_type, check_cache, frozen, upstream
 
 DenseCache = cache_type("DenseCache", "x W b", "dense_forward")
 ReluCache = cache_type("ReluCache", "x", "relu_forward")
@@ -88,7 +88,7 @@ def dense_backward(dout, cache):
     """
     fn = "dense_backward"
     x, W, _ = check_cache(cache, DenseCache, fn)
-    dout = _dout(dout, (x.shape[0], W.shape[1]), fn)
+    dout = upstream(dout, (x.shape[0], W.shape[1]), fn)
     return dout @ W.T, x.T @ dout, dout.sum(axis=0)
 
 
@@ -123,7 +123,7 @@ def relu_backward(dout, cache):
     dx : ndarray, shape of ``x``
     """
     (x,) = check_cache(cache, ReluCache, "relu_backward")
-    return _dout(dout, x.shape, "relu_backward") * activations.relu_grad(x)
+    return upstream(dout, x.shape, "relu_backward") * activations.relu_grad(x)
 
 
 def leaky_relu_forward(x, alpha=0.01):
@@ -161,7 +161,7 @@ def leaky_relu_backward(dout, cache):
     dx : ndarray, shape of ``x``
     """
     x, alpha = check_cache(cache, LeakyReluCache, "leaky_relu_backward")
-    return _dout(dout, x.shape, "leaky_relu_backward") * activations.leaky_relu_grad(x, alpha)
+    return upstream(dout, x.shape, "leaky_relu_backward") * activations.leaky_relu_grad(x, alpha)
 
 
 def sigmoid_forward(x):
@@ -200,7 +200,7 @@ def sigmoid_backward(dout, cache):
     dx : ndarray, shape of ``x``
     """
     (z,) = check_cache(cache, SigmoidCache, "sigmoid_backward")
-    return _dout(dout, z.shape, "sigmoid_backward") * z * (1.0 - z)
+    return upstream(dout, z.shape, "sigmoid_backward") * z * (1.0 - z)
 
 
 def tanh_forward(x):
@@ -234,7 +234,7 @@ def tanh_backward(dout, cache):
     dx : ndarray, shape of ``x``
     """
     (z,) = check_cache(cache, TanhCache, "tanh_backward")
-    return _dout(dout, z.shape, "tanh_backward") * (1.0 - z * z)
+    return upstream(dout, z.shape, "tanh_backward") * (1.0 - z * z)
 
 
 def identity_forward(x):
@@ -266,7 +266,7 @@ def identity_backward(dout, cache):
     dx : ndarray, shape of ``x``
     """
     (shape,) = check_cache(cache, IdentityCache, "identity_backward")
-    return _dout(dout, shape, "identity_backward").copy()
+    return upstream(dout, shape, "identity_backward").copy()
 
 
 def flatten_forward(x):
@@ -304,17 +304,7 @@ def flatten_backward(dout, cache):
     """
     (shape,) = check_cache(cache, FlattenCache, "flatten_backward")
     D = int(np.prod(shape[1:], dtype=np.int64))
-    return _dout(dout, (shape[0], D), "flatten_backward").reshape(shape).copy()
-
-
-def _dout(dout, expected_shape, fn):
-    dout = as_float_array(dout, "dout", fn, finite=True)
-    if dout.shape != tuple(expected_shape):
-        raise ValueError(
-            f"{fn}: dout has shape {dout.shape} but the forward output had shape "
-            f"{tuple(expected_shape)}; dout must match the layer's output"
-        )
-    return dout
+    return upstream(dout, (shape[0], D), "flatten_backward").reshape(shape).copy()
 
 
 ACTIVATION_LAYERS = {

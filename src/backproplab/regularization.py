@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from backproplab._validate import as_float_array, as_scalar, cache_type, check_cache, frozen
+from backproplab._validate import (
+    as_float_array,
+    as_scalar,
+    cache_type,
+    check_cache,
+    frozen,
+    upstream,
+)
 
 BatchNormCache = cache_type(
     "BatchNormCache", "xhat gamma inv_std train running", "batchnorm_forward"
@@ -149,7 +156,7 @@ def batchnorm_backward(dout, cache):
         \frac{\partial L}{\partial \gamma} = \sum_n d_n \odot \hat x_n, \qquad
         \frac{\partial L}{\partial \beta_\text{bn}} = \sum_n d_n,
 
-    and in training mode, where :math:`\mu` and :math:`v` depend on every example,
+    and in training mode, where the batch mean and variance depend on every example,
 
     .. math::
         \frac{\partial L}{\partial x_n} = \frac{1}{N\sqrt{\operatorname{var} + \varepsilon}}
@@ -174,11 +181,7 @@ def batchnorm_backward(dout, cache):
     """
     fn = "batchnorm_backward"
     xhat, gamma, inv_std, train, _ = check_cache(cache, BatchNormCache, fn)
-    dout = as_float_array(dout, "dout", fn, finite=True)
-    if dout.shape != xhat.shape:
-        raise ValueError(
-            f"{fn}: dout has shape {dout.shape} but the forward output had shape {xhat.shape}"
-        )
+    dout = upstream(dout, xhat.shape, fn)
     dgamma = (dout * xhat).sum(axis=0)
     dbeta = dout.sum(axis=0)
     dxhat = dout * gamma
