@@ -80,7 +80,7 @@ def plot_surface(ax, surface, n=200, levels=30):
     if surface.dim == 1:
         w = np.linspace(*surface.xlim, n)
         (line,) = ax.plot(w, surface.value(w[:, None]), color=color(3))
-        ax.set(xlabel="w", ylabel="error E(w)", title=surface.title, ylim=surface.ylim)
+        ax.set(xlabel="w", ylabel="loss L(w)", title=surface.title, ylim=surface.ylim)
         return line
     xs = np.linspace(*surface.xlim, n)
     ys = np.linspace(*surface.ylim, n)

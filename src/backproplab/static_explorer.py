@@ -25,7 +25,7 @@ page's address, so a link reopens the same view.
 
 Contours are stored as little-endian int16 in base64: a point :math:`u` of the plotting box
 :math:`[lo, hi]` becomes :math:`\mathrm{round}(8000 (u - lo) / (hi - lo))`, so the box is
-0..8000. A 2-D surface draws :math:`(w_1, w_2)`; the 1-D curve draws :math:`(w, E(w))`.
+0..8000. A 2-D surface draws :math:`(w_1, w_2)`; the 1-D curve draws :math:`(w, L(w))`.
 
 This module uses NumPy and contourpy (a matplotlib dependency) only; it is not a maths
 module and the maths modules never import it.
@@ -58,9 +58,9 @@ BETAS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 # sends momentum zig-zagging across the valley with a ~5-step period, which looks broken to a
 # first-time reader; lr = 0.01 leaves SGD half-way along the valley floor and Adam barely
 # started. At 0.0215 every default rule heads smoothly for the minimum and the three stories
-# differ at a glance: SGD drops to the valley floor and crawls along it (E = 9e-3 at step 150),
-# momentum overshoots in a damped, 8-step spiral yet gets closest (E = 4e-6), and Adam, whose
-# steps are about lr long whatever the gradient, goes straight but slowly (E = 0.5). No grid
+# differ at a glance: SGD drops to the valley floor and crawls along it (L = 9e-3 at step 150),
+# momentum overshoots in a damped, 8-step spiral yet gets closest (L = 4e-6), and Adam, whose
+# steps are about lr long whatever the gradient, goes straight but slowly (L = 0.5). No grid
 # rate lets all three arrive (Adam needs lr > 0.023 to cover the 3.5 units in 150 steps).
 DEFAULTS = {"surface": "bowl", "lr": 0.0215, "beta": 0.9, "optimizers": ("sgd", "momentum", "adam")}
 """What the viewer shows first (a URL with a state overrides it)."""

@@ -1,8 +1,8 @@
 r"""Named error surfaces with value and gradient, and gradient descent paths across them.
 
-Each ``Surface`` is a small test function :math:`E(w)` over :math:`w \in \mathbb{R}^{d}`
-(``dim`` = 2, except the one-weight perceptron curve with ``dim`` = 1). ``value`` and ``grad``
-are vectorised over leading axes, so a contour plot evaluates a whole grid at once::
+Each ``Surface`` is a small test function :math:`L(w)` (a loss, in the book's notation) over
+:math:`w \in \mathbb{R}^{d}` (``dim`` = 2, except the one-weight perceptron curve with
+``dim`` = 1). ``value`` and ``grad`` are vectorised over leading axes, so a contour plot evaluates a whole grid at once::
 
     X, Y = np.meshgrid(np.linspace(*s.xlim, 200), np.linspace(*s.ylim, 200))
     Z = s.value(np.stack([X, Y], axis=-1))      # (200, 200)
@@ -22,7 +22,7 @@ Every surface here has its minimum value at 0, so ``value`` is also the gap to t
   origin (value 1, zero gradient) between two minima at :math:`(0, \pm\sqrt 2)`. The quartic
   term keeps it bounded below, so paths that escape the saddle settle instead of running off.
 - ``"one_weight"`` (``dim`` = 1): the one-weight perceptron error of SYLLABUS ch. 3, input
-  :math:`x = 0.3`, target :math:`y = 0.8`, :math:`E(w) = |0.3 w - 0.8| = 0.3\,|w - 8/3|`;
+  :math:`x = 0.3`, target :math:`y = 0.8`, :math:`L(w) = |0.3 w - 0.8| = 0.3\,|w - 8/3|`;
   minimum at :math:`w^* = 8/3`. Its gradient is the subgradient
   :math:`0.3\,\mathrm{sign}(w - w^*)`, so a fixed learning rate always steps by the same
   amount. The code uses the second form with ``w_star = 0.8 / 0.3``, the same float as
@@ -32,7 +32,7 @@ Every surface here has its minimum value at 0, so ``value`` is also the gap to t
   :math:`\hat y = w_2 \tanh(w_1 x)`, with :math:`x` the standardised mean ink of the central
   4 x 2 pixels of the 8x8 digits 0 and 1 (360 images, ``datasets.load_digits``) and target
   :math:`y = -1` for a 0, :math:`+1` for a 1. The surface is the *excess* mean squared error
-  :math:`E(w) = \frac{1}{N}\sum_i (\hat y_i - y_i)^2 - E^*`, where :math:`E^* \approx 0.0761`
+  :math:`L(w) = \frac{1}{N}\sum_n (\hat y_n - y_n)^2 - L^*`, where :math:`L^* \approx 0.0761`
   is the loss at the minimum, so that like every surface here its minimum value is 0 (clipped
   at 0, so rounding never makes it negative). Two mirror-image minima at
   :math:`\pm(2.604, 1.014)` (flipping both signs gives the same network) and a saddle at the
@@ -60,7 +60,7 @@ __all__ = ["SURFACES", "Surface", "descend", "get_surface"]
 
 @dataclass(frozen=True, eq=False)
 class Surface:
-    r"""An error surface :math:`E: \mathbb{R}^{dim} \to \mathbb{R}` with its gradient.
+    r"""An error surface :math:`L: \mathbb{R}^{dim} \to \mathbb{R}` with its gradient.
 
     Attributes
     ----------
@@ -99,7 +99,7 @@ class Surface:
             object.__setattr__(self, attr, arr)
 
     def value(self, w):
-        r"""Error :math:`E(w)`.
+        r"""Loss :math:`L(w)`.
 
         Parameters
         ----------
@@ -108,7 +108,7 @@ class Surface:
 
         Returns
         -------
-        E : ndarray, shape (...)
+        L : ndarray, shape (...)
             A 0-d array for a single point. Points so far out that float64 overflows give
             ``inf`` (or ``nan``), without a warning.
         """
@@ -117,7 +117,7 @@ class Surface:
             return np.asarray(self.value_fn(w), dtype=np.float64)
 
     def grad(self, w):
-        r"""Gradient :math:`\nabla E(w)` (a subgradient at kinks).
+        r"""Gradient :math:`\nabla L(w)` (a subgradient at kinks).
 
         Parameters
         ----------
@@ -125,7 +125,7 @@ class Surface:
 
         Returns
         -------
-        dE : ndarray, shape (..., dim)
+        dL : ndarray, shape (..., dim)
         """
         w = self._points(w, "grad")
         with np.errstate(over="ignore", invalid="ignore"):
@@ -278,7 +278,7 @@ def _tiny_net_value(w):
 def _tiny_net_grad(w):
     def grad(w1, w2, x, y):
         h = np.tanh(w1 * x)
-        r = 2.0 * (w2 * h - y)  # dE/dy_hat for each example, before the mean
+        r = 2.0 * (w2 * h - y)  # dL/dy_hat for each example, before the mean
         dw1 = np.mean(r * w2 * (1.0 - h**2) * x, axis=1)
         dw2 = np.mean(r * h, axis=1)
         return np.stack([dw1, dw2], axis=-1)
@@ -419,7 +419,7 @@ def descend(surface, optimizer, start=None, steps=100):
     r"""Follow an optimizer across a surface and return every iterate.
 
     .. math:: w_0 = \text{start}, \qquad (w_{k}, s_{k}) = \text{update}(w_{k-1},
-              \nabla E(w_{k-1}), s_{k-1}), \quad s_0 = \text{init}(w_0)
+              \nabla L(w_{k-1}), s_{k-1}), \quad s_0 = \text{init}(w_0)
 
     Parameters
     ----------

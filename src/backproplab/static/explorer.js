@@ -207,7 +207,7 @@
       return (cache[key] = { w: w, loss: loss, last: last, dim: d });
     }
 
-    // What the left panel draws for step k: (w1, w2), or (w, E(w)) on the 1-D curve.
+    // What the left panel draws for step k: (w1, w2), or (w, L(w)) on the 1-D curve.
     function point(p, k) {
       return p.dim === 2 ? [p.w[2 * k], p.w[2 * k + 1]] : [p.w[k], p.loss[k]];
     }
@@ -264,7 +264,7 @@
       var yt = niceTicks(s.ylim[0], s.ylim[1], box.h / 45);
       xTicks(ctx, box, xt.values, toX, function (v) { return tickText(v, xt.step); });
       yTicks(ctx, box, yt.values, toY, function (v) { return tickText(v, yt.step); });
-      axisLabels(ctx, W1, H1, box, s.dim === 2 ? "w₁" : "w", s.dim === 2 ? "w₂" : "E(w)");
+      axisLabels(ctx, W1, H1, box, s.dim === 2 ? "w₁" : "w", s.dim === 2 ? "w₂" : "L(w)");
       return canvas;
     }
 
@@ -376,7 +376,7 @@
       var st = niceTicks(0, data.steps, box.w / 70);
       xTicks(ctx2, box, st.values, lx, function (v) { return tickText(v, st.step); });
       yTicks(ctx2, box, decades, ly, power10);
-      axisLabels(ctx2, W2, H2, box, "step", "loss E(w) (log scale)");
+      axisLabels(ctx2, W2, H2, box, "step", "loss L(w) (log scale)");
     }
 
     function startText() {
@@ -398,7 +398,7 @@
           return;
         }
         var w = s.dim === 2 ? "w = (" + fmt(p.w[2 * k]) + ", " + fmt(p.w[2 * k + 1]) + ")" : "w = " + fmt(p.w[k]);
-        el("span", { text: name + ": step " + k + ", " + w + ", E(w) = " + fmt(p.loss[k]) }, row);
+        el("span", { text: name + ": step " + k + ", " + w + ", L(w) = " + fmt(p.loss[k]) }, row);
       });
     }
 

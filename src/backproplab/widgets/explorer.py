@@ -270,7 +270,7 @@ class DescentExplorer:
         self._frame_marker = self.loss_ax.axvline(0.0, color="0.7", lw=1, animated=True)
         self._legend()
         self.loss_ax.set_yscale("log")
-        self.loss_ax.set(xlabel="step", ylabel="E(w)", xlim=(0, max(1, self.steps.value)))
+        self.loss_ax.set(xlabel="step", ylabel="L(w)", xlim=(0, max(1, self.steps.value)))
         self.loss_ax.set_ylim(*self._loss_limits())
         self.loss_ax.grid(True, which="major", alpha=0.3)
         self._three_d = three_d
@@ -357,7 +357,7 @@ class DescentExplorer:
     # ---- drawing -------------------------------------------------------------------------
 
     def _display(self, path):
-        """What is drawn for a path: (w1, w2[, E]) on a 2-D surface, (w, E(w)) on a curve."""
+        """What is drawn for a path: (w1, w2[, L]) on a 2-D surface, (w, L(w)) on a curve."""
         s = self._surface
         loss = np.full(len(path), np.nan)
         finite = np.isfinite(path).all(axis=1)
@@ -403,8 +403,8 @@ class DescentExplorer:
         self._frame_marker.set_xdata([k, k])
         self.readout.value = (
             "<table style='font-family:monospace;font-size:12px'>"
-            "<tr><th align=left>optimizer</th><th>step</th><th>w</th><th>E(w)</th>"
-            "<th>|∇E(w)|</th><th align=left>your rule</th></tr>" + "".join(rows) + "</table>"
+            "<tr><th align=left>optimizer</th><th>step</th><th>w</th><th>L(w)</th>"
+            "<th>|∇L(w)|</th><th align=left>your rule</th></tr>" + "".join(rows) + "</table>"
         )
         self._blit()
 
