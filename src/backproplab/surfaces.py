@@ -2,7 +2,8 @@ r"""Named error surfaces with value and gradient, and gradient descent paths acr
 
 Each ``Surface`` is a small test function :math:`L(w)` (a loss, in the book's notation) over
 :math:`w \in \mathbb{R}^{d}` (``dim`` = 2, except the one-weight perceptron curve with
-``dim`` = 1). ``value`` and ``grad`` are vectorised over leading axes, so a contour plot evaluates a whole grid at once::
+``dim`` = 1). ``value`` and ``grad`` are vectorised over leading axes, so a contour plot
+evaluates a whole grid at once::
 
     X, Y = np.meshgrid(np.linspace(*s.xlim, 200), np.linspace(*s.ylim, 200))
     Z = s.value(np.stack([X, Y], axis=-1))      # (200, 200)
