@@ -11,7 +11,7 @@ BUILD := _build
 # jupyter-cache keys each notebook on its own code only, so a changed package would otherwise
 # keep serving outputs computed by the old one.
 PACKAGE_STAMP := $(BUILD)/.package-stamp
-PACKAGE_FILES := $(shell find src/backproplab -path '*/__pycache__' -prune -o -print 2>/dev/null)
+PACKAGE_FILES := $(shell find src/backproplab -path '*/__pycache__' -prune -o -path src/backproplab/grading -prune -o -print 2>/dev/null)
 BENCHES := $(wildcard tests/benchmarks/bench_*.py)
 
 # nbgrader creates the gradebook by running `alembic`, which must be on PATH.
@@ -118,7 +118,7 @@ assignments: $(STAMP)
 
 # Grading needs the assignment's test cells in gradebook.db: recording them from solutions/
 # first (into a scratch release) makes a fresh clone work and grades with the current tests.
-# Then backproplab.grading.batch grades every submission with JOBS worker processes (default:
+# Then trustedgrading.batch.grader grades every submission with JOBS worker processes (default:
 # the usable cores), with a live progress line and a summary; one log per student in
 # _build/autograde-logs/<id>/. DB: the gradebook's URL for autograde, feedback and grades
 # (default: the SQLite gradebook.db here), e.g. DB='postgresql://grader@/gradebook?host=/run/postgresql'.
@@ -130,7 +130,7 @@ DB_ARG = $(if $(DB),'--CourseDirectory.db_url=$(DB)')
 autograde: $(STAMP)
 	@test -n "$(A)" || { echo "usage: make autograde A=<assignment id> [JOBS=N] [DB=URL]" >&2; exit 1; }
 	$(NBGRADER) generate_assignment $(A) --force --CourseDirectory.release_directory=$(GRADEBOOK_RELEASE) $(DB_ARG)
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VPY) -m backproplab.grading.batch $(A) $(if $(JOBS),--jobs $(JOBS)) $(if $(DB),--db '$(DB)') -- $(NBGRADER_ARGS)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VPY) -m trustedgrading.batch $(A) $(if $(JOBS),--jobs $(JOBS)) $(if $(DB),--db '$(DB)') -- $(NBGRADER_ARGS)
 
 feedback: $(STAMP)
 	@test -n "$(A)" || { echo "usage: make feedback A=<assignment id> [DB=URL]" >&2; exit 1; }
@@ -141,7 +141,7 @@ grades: $(STAMP)
 	@echo "wrote grades.csv"
 
 mutation-report: $(STAMP)
-	$(VPY) tests/grading_mutants/report.py
+	$(VPY) tests/checks/mutants/report.py
 
 # The course on JupyterHub with nbgrader's exchange (deploy/jupyterhub/, README). As root:
 # install the hub's own world-readable environment into /opt/backproplab-hub, create the demo's

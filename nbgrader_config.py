@@ -7,7 +7,7 @@ version into exercises/<assignment>/, its *release* folder, which is never edite
 
 import os
 
-from backproplab.grading.nbgrader_plugin import configure as configure_trusted_autograding
+from trustedgrading.nbgrader.plugin import configure as configure_trusted_autograding
 
 c = get_config()  # noqa: F821 (traitlets provides get_config when nbgrader loads this file)
 
@@ -26,7 +26,7 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # sandbox, and every test cell is then decided by the grader, which runs the student's
 # functions in a fresh sandboxed process per test cell and compares them with the reference
 # itself. Nothing a submission does in its kernel can change its grade or anyone else's.
-configure_trusted_autograding(c, c.CourseDirectory.root)
+configure_trusted_autograding(c, c.CourseDirectory.root, checks="backproplab.grading")
 
 # The kernel's run stops at the first cell still running after this many seconds (the test
 # cells are graded anyway). A correct notebook runs in a few seconds in all

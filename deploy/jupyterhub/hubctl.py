@@ -400,7 +400,9 @@ def check_sandbox(hub):
             "bubblewrap is not installed (apt install bubblewrap): trusted autograding needs "
             "it to sandbox the students' code"
         )
-    probe = "from backproplab.grading import sandbox; print(sandbox.bwrap_path() or '')"
+    probe = (
+        "from trustedgrading.sandbox import launch as sandbox; print(sandbox.bwrap_path() or '')"
+    )
     result = subprocess.run(
         [
             program("runuser", "util-linux"),

@@ -10,22 +10,3 @@ Submodules are imported explicitly (``from backproplab import layers``); this pa
 """
 
 __version__ = "0.1.0"
-
-MATHS_MODULES = (
-    "perceptron",
-    "activations",
-    "losses",
-    "layers",
-    "conv",
-    "network",
-    "optimizers",
-    "training",
-    "gradcheck",
-    "surfaces",
-    "diagnostics",
-    "datasets",
-    "cnn",
-    "chain1d",
-    "regularization",
-)
-"""Modules that must never import plotting or widget libraries (a test enforces it)."""

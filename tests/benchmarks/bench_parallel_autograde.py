@@ -1,4 +1,4 @@
-"""Parallel autograding against serial: ``nbgrader autograde`` vs ``backproplab.grading.batch``.
+"""Parallel autograding against serial: ``nbgrader autograde`` vs ``trustedgrading.batch.grader``.
 
 Run with ``python tests/benchmarks/bench_parallel_autograde.py [--submissions 200] [--jobs 2]``
 (``make bench`` runs it with the defaults). A report, not a test: it prints the table and always
@@ -11,7 +11,7 @@ submissions: mostly the reference solution, every 5th with one mutant from
 
 - *serial*: the plain CLI, ``nbgrader autograde ch02_activations``, one process for the class
   (the baseline, measured in the same run);
-- *batch*: ``python -m backproplab.grading.batch ch02_activations --jobs N``.
+- *batch*: ``python -m trustedgrading.batch ch02_activations --jobs N``.
 
 Both are timed from the command's start to its exit (start-up included, as an instructor waits
 for it), one after the other on an otherwise idle machine, and both gradebooks must then hold the
@@ -44,7 +44,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import _batch_course as course_kit  # noqa: E402
+from support import batch_course as course_kit  # noqa: E402
 
 ASSIGNMENT = "ch02_activations"
 TARGET = 1.7
@@ -117,7 +117,7 @@ def per_assignment_costs(top, rounds=3):
     from traitlets.config.loader import PyFileConfigLoader
 
     from backproplab.grading import ASSIGNMENTS
-    from backproplab.grading.batch import _output_to
+    from trustedgrading.batch.grader import _output_to
 
     written = [
         a for a in ASSIGNMENTS if (course_kit.REPO / "solutions" / a / f"{a}.ipynb").is_file()
@@ -159,7 +159,7 @@ def main(argv):
         serial_s, serial, serial_busy = timed(
             [str(course_kit.NBGRADER), "autograde", ASSIGNMENT], serial_root
         )
-        batch_command = [sys.executable, "-m", "backproplab.grading.batch", ASSIGNMENT]
+        batch_command = [sys.executable, "-m", "trustedgrading.batch", ASSIGNMENT]
         batch_s, batch, batch_busy = timed([*batch_command, "--jobs", str(args.jobs)], batch_root)
         problems = []
         if serial.returncode != 0:

@@ -5,7 +5,7 @@ report, not a test: it prints the table and always exits 0.
 
 *Trusted* is the repo's ``nbgrader_config.py`` as it is (its ``configure`` call wires in the
 sandboxed kernel, ``RobustExecute``, ``TrustedChecks`` and the other preprocessors of
-``backproplab.grading.nbgrader_plugin``). *Plain* is the same file with only that call removed:
+``trustedgrading.nbgrader.plugin``). *Plain* is the same file with only that call removed:
 nbgrader's own preprocessor chain and kernel manager, with the same ``Execute.timeout``.
 
 One temporary course, two configs: the course holds every written assignment of
@@ -59,8 +59,10 @@ from nbgrader.api import Gradebook  # noqa: E402
 from nbgrader.apps import NbGraderAPI  # noqa: E402
 from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
-from backproplab.grading import ASSIGNMENTS, nbgrader_plugin, sandbox  # noqa: E402
-from backproplab.grading.trusted import ChildPool, RemoteFunction  # noqa: E402
+from backproplab.grading import ASSIGNMENTS  # noqa: E402
+from trustedgrading.nbgrader import plugin as nbgrader_plugin  # noqa: E402
+from trustedgrading.runner import ChildPool, RemoteFunction  # noqa: E402
+from trustedgrading.sandbox import launch as sandbox  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from backproplab import optimizers, surfaces
-from backproplab.widgets import DescentExplorer
+from backproplab.display.widgets import DescentExplorer
 
 STEPS = 200
 SURFACE = "rosenbrock"
@@ -112,7 +112,7 @@ def static_explorer():
     if not Path(CHROMIUM).exists():
         print(f"static explorer: skipped (no Chromium at {CHROMIUM})")
         return
-    from backproplab.static_explorer import explorer_html
+    from backproplab.display.static_explorer import explorer_html
 
     with tempfile.TemporaryDirectory() as tmp:
         page_file = Path(tmp) / "explorer.html"

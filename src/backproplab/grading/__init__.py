@@ -1,4 +1,4 @@
-"""Checks shared by the exercise notebooks, the autograder and the test suite.
+"""Backprop Lab's checks: one module per assignment, the same ones pytest runs.
 
 A notebook's test cell is one line::
 
@@ -10,16 +10,17 @@ with the reference entry by entry, and on failure raises :class:`CheckFailed` (a
 which case, which output, which index, expected against got, and the likely mistake when the
 wrong answer matches one in the table of known mistakes (:func:`known_mistakes`).
 
-The checks for assignment ``<id>`` live in ``backproplab.grading.<id>`` and are imported on
-first use. See ``_core`` for what every check does around the student's call (copies, mutation,
-warnings, use of ``backproplab`` itself).
+The checks for assignment ``<id>`` live in ``backproplab.grading.<id>`` (the assignments are
+this folder's modules, found on disk) and are imported on first use. The framework that runs
+them is the course-agnostic :mod:`trustedgrading.checks`; this package only tells it where the
+course is, and that a graded function may not use ``backproplab``.
 """
 
-from backproplab.grading._core import (
-    ASSIGNMENTS,
+from trustedgrading.checks import (
     Case,
     CheckFailed,
     Mistake,
+    assignments,
     call_student,
     check,
     check_case,
@@ -29,7 +30,13 @@ from backproplab.grading._core import (
     known_mistakes,
     register,
     register_custom,
+    use_course,
 )
+
+use_course(__name__, reference="backproplab")
+
+ASSIGNMENTS = assignments()
+"""The assignment ids, in course order: this package's modules (DESIGN.md's ids sort by chapter)."""
 
 __all__ = [
     "ASSIGNMENTS",

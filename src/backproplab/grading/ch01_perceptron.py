@@ -16,7 +16,7 @@ import numpy as np
 
 from backproplab import datasets
 from backproplab import perceptron as ref
-from backproplab.grading._core import (
+from trustedgrading.checks import (
     Case,
     CheckFailed,
     Mistake,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import losses as ref
-from backproplab.grading._core import Case, Mistake, register
+from trustedgrading.checks import Case, Mistake, register
 
 _A = "ch03_losses"
 _EPS = ref.PROB_EPS

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import activations, chain1d, gradcheck, layers, network
-from backproplab.grading._core import (
+from trustedgrading.checks import (
     Case,
     CheckFailed,
     Mistake,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import conv
-from backproplab.grading._core import (
+from trustedgrading.checks import (
     Case,
     CheckFailed,
     Mistake,

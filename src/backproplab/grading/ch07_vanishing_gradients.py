@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import diagnostics
-from backproplab.grading._core import (
+from trustedgrading.checks import (
     Case,
     Mistake,
     call_student,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import diagnostics, layers
-from backproplab.grading._core import Case, Mistake, register
+from trustedgrading.checks import Case, Mistake, register
 
 _A = "ch08_dead_relu"
 

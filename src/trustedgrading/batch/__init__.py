@@ -1,0 +1,1 @@
+"""Grade many submissions in parallel, with live progress (``python -m trustedgrading.batch``)."""

@@ -1,0 +1,5 @@
+import sys
+
+from trustedgrading.batch.grader import main
+
+sys.exit(main())

@@ -1,0 +1,44 @@
+"""The check framework: a course registers checks; a test cell calls ``check(name, fn)``.
+
+A course keeps one module per assignment in its *checks package*, whose ``__init__`` calls
+:func:`use_course` with that package's name and the name of the course's reference package.
+Each module registers its checks with :func:`register` (compare outputs with the reference on
+:class:`Case` inputs, and name the :class:`Mistake` a wrong answer matches) or
+:func:`register_custom`. Nothing here knows how the student's function is run: the trusted
+engine (:mod:`trustedgrading.runner`) hands :func:`check` a stand-in that calls into a
+sandbox, and turns a sandbox's failure into a :class:`GradingAborted`.
+"""
+
+from trustedgrading.checks.core import (
+    Case,
+    CheckFailed,
+    Mistake,
+    assignments,
+    call_student,
+    check,
+    check_case,
+    expect_close,
+    fail,
+    graded_functions,
+    known_mistakes,
+    register,
+    register_custom,
+    use_course,
+)
+
+__all__ = [
+    "Case",
+    "CheckFailed",
+    "Mistake",
+    "assignments",
+    "call_student",
+    "check",
+    "check_case",
+    "expect_close",
+    "fail",
+    "graded_functions",
+    "known_mistakes",
+    "register",
+    "register_custom",
+    "use_course",
+]

@@ -1,0 +1,1 @@
+"""nbgrader integration: the preprocessors that grade a notebook without trusting it."""

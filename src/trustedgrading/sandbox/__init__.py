@@ -1,0 +1,1 @@
+"""The sandbox, where a student's code runs: standard library and NumPy only (enforced)."""
