@@ -75,7 +75,7 @@ $(PACKAGE_STAMP): $(PACKAGE_FILES)
 book: $(STAMP) $(PACKAGE_STAMP)
 	$(VENV)/bin/jupyter-book build . --builder html --warningiserror --keep-going --all
 
-# The book build is one of the tests (tests/test_book.py). Tests that need an optional system
+# The book build is one of the tests (tests/e2e/test_book.py). Tests that need an optional system
 # package (chromium, bubblewrap, postgresql, npm) or root skip without it, saying what to
 # install. PYTEST_ARGS: extra options, e.g. PYTEST_ARGS='-m "not root and not book"' or -x.
 PYTEST_ARGS ?=
@@ -107,7 +107,7 @@ lab: $(STAMP)
 	  $(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) $(LAB_ARGS)
 
 # Releases: exercises/<id>/ is nbgrader's output for solutions/<id>/, never edited by hand
-# (tests/test_exercises_release.py regenerates it and compares). Each release is also recorded
+# (tests/e2e/test_exercises_release.py regenerates it and compares). Each release is also recorded
 # in gradebook.db, which nbgrader creates on first use and git ignores.
 assignments: $(STAMP)
 	@test -n "$(ASSIGNMENTS)" || { echo "no solutions/<id>/<id>.ipynb found" >&2; exit 1; }

@@ -6,8 +6,8 @@ exits 0.
 
 One temporary course holds ``ch02_activations`` (generated once) and ``--submissions``
 submissions: mostly the reference solution, every 5th with one mutant from
-``tests/grading_mutants/ch02_activations.py``, every 20th the untouched release (see
-``tests/_batch_course.py``). The course is then copied twice before anything is graded:
+``tests/checks/mutants/ch02_activations.py``, every 20th the untouched release (see
+``tests/support/batch_course.py``). The course is then copied twice before anything is graded:
 
 - *serial*: the plain CLI, ``nbgrader autograde ch02_activations``, one process for the class
   (the baseline, measured in the same run);

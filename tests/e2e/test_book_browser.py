@@ -1,7 +1,7 @@
 """The built book in a real browser, offline: maths typeset, animations playing, no errors.
 
 Every page of the table of contents is opened from disk in headless Chromium (see
-``tests/browser.py``) with the network cut: any request that would leave the machine is
+``tests/support/browser.py``) with the network cut: any request that would leave the machine is
 refused and fails the test, as does any console error or uncaught exception. The book is
 built (or its build reused) through ``support.book.build_book``.
 """
@@ -32,8 +32,8 @@ def browser():
 @pytest.fixture(scope="module")
 def html():
     html_dir, failure = build_book()
-    if failure:  # the full report is in tests/test_book.py's failures, once
-        pytest.fail("the book did not build; see the failures of tests/test_book.py")
+    if failure:  # the full report is in tests/e2e/test_book.py's failures, once
+        pytest.fail("the book did not build; see the failures of tests/e2e/test_book.py")
     return html_dir
 
 

@@ -10,7 +10,7 @@ through HTTP only, as a browser and JupyterLab's nbgrader extension would:
    ``ch02_activations``;
 2. alice and bob fetch it (the assignment list's endpoints), fill it in through the Jupyter
    contents API (alice with the reference solutions, bob with one wrong function, a mutant
-   from tests/grading_mutants/) and submit it;
+   from tests/checks/mutants/) and submit it;
 3. the instructor collects, autogrades each student, generates and releases the feedback;
 4. each student fetches their feedback and reads their score in it, which must be the
    gradebook's: 100 for alice, strictly between 0 and 100 for bob.

@@ -11,7 +11,7 @@ The students, each a copy of the release notebook:
 - ``blank`` hands the release in untouched: it must score 0, with every test cell failing on
   ``CheckFailed`` ("not implemented yet"), never on a crash of the notebook;
 - ``partial`` is the reference with one graded function replaced by a wrong version, a mutant
-  from ``tests/grading_mutants/<id>.py`` (or, without a bank, a function returning None): its
+  from ``tests/checks/mutants/<id>.py`` (or, without a bank, a function returning None): its
   score lies strictly between 0 and 100 and its feedback names the mistake.
 
 Every nbgrader command runs once for all assignments and students (nbgrader's start-up costs
@@ -193,7 +193,7 @@ def course(request, tmp_path_factory):
     for assignment_id in assignments:
         hand_in(course, assignment_id)
     # One nbgrader process grades every assignment: the batch grader
-    # (trustedgrading.batch.grader, tests/test_grading_batch.py) parallelises one assignment.
+    # (trustedgrading.batch.grader, tests/engine/test_batch.py) parallelises one assignment.
     wait(course, nbgrader(course, "autograde", "autograde", pattern))
     grades_csv = course.root / "grades.csv"
     wait(

@@ -2,7 +2,7 @@
 
 A temporary course gets a copy of ``solutions/ch02_activations`` and of the repository's
 ``nbgrader_config.py`` (so the trusted grading configured there applies). After
-``generate_assignment``, twenty students hand in (``tests/trusted_battery.py`` builds them):
+``generate_assignment``, twenty students hand in (``tests/support/trusted_battery.py`` builds them):
 ``correct``, ``wrong`` (two functions wrong), six cheats built on ``wrong`` (patched NumPy
 comparisons, delegation to ``backproplab``, exec of the solutions notebook, grading helpers
 replaced in ``sys.modules``, always-equal results, a gradebook rewrite), six faults built on

@@ -4,7 +4,7 @@ The acceptance test grades one temporary course three ways, concurrently, each i
 of the course: (a) serially with plain ``nbgrader autograde``, (b) with the batch and two
 workers into SQLite, (c) the same into a throwaway PostgreSQL server. Every student's every
 grade cell (score and auto_score, read back with nbgrader's ``Gradebook``) must be the same in
-all three gradebooks, none missing. The class (``tests/_batch_course.py``): ten students of
+all three gradebooks, none missing. The class (``tests/support/batch_course.py``): ten students of
 ``ch02_activations`` with different scores and different failing cells (the reference, the
 untouched release, mutants, partial hand-ins). Then: the batch's progress line, summary and
 per-student logs; a second run skips what is graded and fails a folder without a notebook

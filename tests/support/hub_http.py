@@ -1,4 +1,4 @@
-"""A minimal browser for tests/test_hub.py: cookies, redirects, XSRF, JSON (standard library).
+"""A minimal browser for tests/e2e/test_hub.py: cookies, redirects, XSRF, JSON (standard library).
 
 It does what a browser and JupyterLab's nbgrader extension do against a JupyterHub: log in
 with the password form (its ``_xsrf`` field), follow the OAuth redirects to a user's server or

@@ -1,6 +1,6 @@
 """Submissions that attack or break trusted autograding, for one assignment (ch02_activations).
 
-Imported by ``tests/test_trusted_autograde.py`` and usable from a benchmark::
+Imported by ``tests/e2e/test_trusted_autograde.py`` and usable from a benchmark::
 
     submissions = build_submissions(release, solution, marker=uuid.uuid4().hex, course=root)
     for student, submission in submissions.items():

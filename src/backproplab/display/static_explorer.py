@@ -5,7 +5,7 @@ JavaScript (``static/descent.js``) is a port of the six update rules of
 ``backproplab.optimizers`` and of the gradients of every surface in ``surfaces.SURFACES``,
 run like ``surfaces.descend`` from wherever the reader clicks or drags on the contour plot
 (``static/explorer.js`` is the viewer, ``static/canvas.js`` its drawing helpers). The browser
-test ``tests/test_explorer_browser.py`` checks the port against the package: the JavaScript
+test ``tests/e2e/test_explorer_browser.py`` checks the port against the package: the JavaScript
 paths equal ``surfaces.descend``'s to 1e-9 on every surface and rule (up to the step where a
 path turns chaotic, if it does: there any two roundings part). What the page cannot compute
 cheaply is precomputed here, at build time:
