@@ -58,7 +58,7 @@ def pytest_runtest_setup(item):
         if item.get_closest_marker("root") is not None:
             support.require_root("this test (system users)")
         if item.get_closest_marker("browser") is not None:
-            from browser import require_chromium
+            from support.browser import require_chromium
 
             require_chromium()
     except pytest.skip.Exception as skipped:
