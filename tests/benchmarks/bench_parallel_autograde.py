@@ -18,14 +18,15 @@ for it), one after the other on an otherwise idle machine, and both gradebooks m
 same grades for every student and cell (else the timings compare different work and the report
 says so). Target: a speed-up of at least 1.7 with ``--jobs 2`` on a 2-core machine.
 
-The projection for a course of 1,000 students and 8 assignments: the measured seconds per
-submission of ch02_activations (serial, and batch) x 1,000 x the number of
-ch02_activations-equivalents one student's 8 assignments cost. That number is measured (unless
-``--no-per-assignment``): one reference submission of every written assignment graded alone
-(median of 3, nbgrader's API in this process), each relative to ch02_activations, summed. The
-assignments' costs differ, so ch02_activations x 8 is not a bound either way. It assumes the
-batch's speed-up holds for every assignment, and the machine has as many cores as jobs; more
-cores (or grading hosts sharing a PostgreSQL gradebook) divide it further.
+The projection for a course of 1,000 students and all of its assignments (the course's, as
+``backproplab.grading`` finds them): the measured seconds per submission of ch02_activations
+(serial, and batch) x 1,000 x the number of ch02_activations-equivalents one student's
+assignments cost. That number is measured (unless ``--no-per-assignment``): one reference
+submission of every written assignment graded alone (median of 3, nbgrader's API in this
+process), each relative to ch02_activations, summed. The assignments' costs differ, so
+ch02_activations x their number is not a bound either way. It assumes the batch's speed-up
+holds for every assignment, and the machine has as many cores as jobs; more cores (or grading
+hosts sharing a PostgreSQL gradebook) divide it further.
 """
 
 import argparse
@@ -46,10 +47,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from support import batch_course as course_kit  # noqa: E402
 
+from backproplab.grading import ASSIGNMENTS  # noqa: E402
+
 ASSIGNMENT = "ch02_activations"
 TARGET = 1.7
 STUDENTS = 1000
-ASSIGNMENTS_PER_STUDENT = 8
+ASSIGNMENTS_PER_STUDENT = len(ASSIGNMENTS)  # found on disk, never listed
 
 
 def positive(text):
@@ -116,7 +119,6 @@ def per_assignment_costs(top, rounds=3):
     from nbgrader.apps import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
-    from backproplab.grading import ASSIGNMENTS
     from trustedgrading.batch.grader import _output_to
 
     written = [

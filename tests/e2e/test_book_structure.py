@@ -49,7 +49,7 @@ def test_chapter_ends_with_key_ideas_links_back_and_further_reading(page):
     )
     assert len(set(CITE.findall(reading))) >= 3, f"{page.stem}: further reading cites < 3 sources"
     if page.stem != "ch01_perceptron":
-        earlier = re.findall(r"\(ch0\d_\w+\.md\)|\{doc\}`[^`]*ch0\d_\w+>?`", text)
+        earlier = re.findall(r"\(ch\d\d_\w+\.md\)|\{doc\}`[^`]*ch\d\d_\w+>?`", text)
         assert earlier, f"{page.stem}: no link back to an earlier chapter"
 
 

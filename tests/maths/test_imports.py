@@ -27,10 +27,23 @@ def maths_modules():
 
 
 def check_modules():
-    return sorted(
-        "backproplab.grading" + ("" if p.stem == "__init__" else f".{p.stem}")
-        for p in (PACKAGE_DIR / "grading").glob("*.py")
-    )
+    """Every module of the grading package, found on disk, subpackages included (an
+    assignment's checks may be a package of several modules, like ch04_gradient_descent)."""
+    found = []
+    for path in sorted((PACKAGE_DIR / "grading").rglob("*.py")):
+        parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
+        found.append("backproplab." + ".".join(p for p in parts if p != "__init__"))
+    return sorted(found)
+
+
+def test_the_discovery_finds_the_check_modules():
+    modules = check_modules()
+    assert {"backproplab.grading", "backproplab.grading.ch01_perceptron"} <= set(modules)
+    # Subpackages are walked too: ch04's checks are a package of several modules.
+    assert {
+        "backproplab.grading.ch04_gradient_descent",
+        "backproplab.grading.ch04_gradient_descent.minibatches",
+    } <= set(modules)
 
 
 def forbidden_imports(source):
