@@ -20,11 +20,14 @@ from __future__ import annotations
 import numbers
 import re
 from collections import namedtuple
+from collections.abc import Iterable
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 
-def as_array(x, name: str, fn: str) -> np.ndarray:
+
+def as_array(x: ArrayLike, name: str, fn: str) -> np.ndarray:
     """``np.asarray(x)``, turning NumPy's error for ragged nested lists into a clear one."""
     if isinstance(x, np.ndarray):
         return x
@@ -34,7 +37,9 @@ def as_array(x, name: str, fn: str) -> np.ndarray:
         raise TypeError(f"{fn}: {name} is not a rectangular array ({exc})") from None
 
 
-def as_float_array(x, name: str, fn: str, *, ndim: int | None = None, finite: bool = False):
+def as_float_array(
+    x: ArrayLike, name: str, fn: str, *, ndim: int | None = None, finite: bool = False
+) -> np.ndarray:
     """Return ``x`` as a float64 ndarray, or raise a clear error.
 
     Parameters
@@ -68,7 +73,15 @@ def as_float_array(x, name: str, fn: str, *, ndim: int | None = None, finite: bo
     return arr
 
 
-def as_scalar(value, name: str, fn: str, *, positive: bool = False, low=None, high=None):
+def as_scalar(
+    value: object,
+    name: str,
+    fn: str,
+    *,
+    positive: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> float:
     """Return ``value`` as a Python float, checking it is a finite real number in range.
 
     ``low`` and ``high`` are inclusive bounds; ``positive`` requires ``value > 0``.
@@ -89,7 +102,7 @@ def as_scalar(value, name: str, fn: str, *, positive: bool = False, low=None, hi
     return value
 
 
-def as_int(value, name: str, fn: str, *, low: int | None = None):
+def as_int(value: object, name: str, fn: str, *, low: int | None = None) -> int:
     """Return ``value`` as a Python int (no silent truncation of floats) with ``value >= low``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{fn}: {name} must be an integer, got {value!r}")
@@ -99,7 +112,7 @@ def as_int(value, name: str, fn: str, *, low: int | None = None):
     return value
 
 
-def as_labels(y, name: str, fn: str) -> np.ndarray:
+def as_labels(y: ArrayLike, name: str, fn: str) -> np.ndarray:
     """Class labels as a 1-D int64 array; floats and booleans are refused, not guessed at."""
     y = as_array(y, name, fn)
     if y.dtype.kind not in "iu":
@@ -115,7 +128,7 @@ def as_labels(y, name: str, fn: str) -> np.ndarray:
 _LAYER_KEY = re.compile(r"([Wb])([1-9][0-9]*)")
 
 
-def layer_count(params, name: str, fn: str) -> int:
+def layer_count(params: object, name: str, fn: str) -> int:
     """Number of layers L in a dict keyed ``W1, b1, ..., WL, bL`` (no gap, both per layer)."""
     if not isinstance(params, dict):
         raise TypeError(
@@ -153,7 +166,7 @@ def same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], fn: str) ->
         )
 
 
-def upstream(dout, expected_shape, fn: str) -> np.ndarray:
+def upstream(dout: ArrayLike, expected_shape: Iterable[int], fn: str) -> np.ndarray:
     """``dout`` as a finite float array shaped like the layer's forward output, or an error
     naming both shapes."""
     dout = as_float_array(dout, "dout", fn, finite=True)
@@ -171,7 +184,7 @@ def non_empty(x: np.ndarray, name: str, fn: str) -> None:
         raise ValueError(f"{fn}: {name} is empty (shape {x.shape}); need at least one example")
 
 
-def check_rng(rng, fn: str, *, optional: bool = False):
+def check_rng(rng: object, fn: str, *, optional: bool = False) -> np.random.Generator | None:
     """Require a ``numpy.random.Generator`` so that every random draw is seeded by the caller."""
     if rng is None and optional:
         return None
@@ -183,7 +196,7 @@ def check_rng(rng, fn: str, *, optional: bool = False):
     return rng
 
 
-def cache_type(name: str, fields: str, forward: str):
+def cache_type(name: str, fields: str, forward: str) -> type[tuple]:
     """A named tuple type for what ``forward`` keeps for its backward pass.
 
     Caches are still tuples (``x, W, b = cache`` works), but each layer has its own type, so
@@ -195,7 +208,7 @@ def cache_type(name: str, fields: str, forward: str):
     return cls
 
 
-def check_cache(cache, cls, fn: str):
+def check_cache(cache: object, cls: type[tuple], fn: str) -> tuple:
     """Return ``cache`` as a ``cls`` (made by ``cache_type``), or explain the mix-up.
 
     A plain tuple of the right length is accepted too: it is what a student's own forward
@@ -216,14 +229,14 @@ def check_cache(cache, cls, fn: str):
     raise TypeError(f"{fn}: cache must be {expected}, got {got}")
 
 
-def frozen(a) -> np.ndarray:
+def frozen(a: ArrayLike) -> np.ndarray:
     """A read-only float64 copy, so a cache cannot change after the forward pass returns."""
     out = np.array(a, dtype=np.float64, copy=True)
     out.setflags(write=False)
     return out
 
 
-def check_optimizer(optimizer, fn: str) -> None:
+def check_optimizer(optimizer: object, fn: str) -> None:
     """Require the ``init(w)`` / ``update(w, dw, state)`` shape of ``make_optimizer``'s objects."""
     for method in ("init", "update"):
         if not callable(getattr(optimizer, method, None)):

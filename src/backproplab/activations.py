@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, as_scalar, same_shape
 
 
-def _out(z_in, out):
+def _out(z_in: np.ndarray | np.float64, out: np.ndarray | np.float64) -> np.ndarray | np.float64:
     """Return a NumPy scalar for scalar input, the array otherwise."""
     return out[()] if np.ndim(z_in) == 0 else out
 
 
-def identity(z):
+def identity(z: ArrayLike) -> np.ndarray | np.float64:
     r"""Identity :math:`a = z`. Returns a new float64 array (never the input itself).
 
     Parameters
@@ -41,7 +42,7 @@ def identity(z):
     return _out(z, z.copy())
 
 
-def identity_grad(z):
+def identity_grad(z: ArrayLike) -> np.ndarray | np.float64:
     r"""Derivative of the identity: :math:`1` everywhere.
 
     Parameters
@@ -58,7 +59,7 @@ def identity_grad(z):
     return _out(z, np.ones_like(z))
 
 
-def sigmoid(z):
+def sigmoid(z: ArrayLike) -> np.ndarray | np.float64:
     r"""Logistic sigmoid :math:`\sigma(z) = 1 / (1 + e^{-z})`, range :math:`(0, 1)`.
 
     Computed from :math:`e^{-|z|} \le 1` so nothing overflows: for :math:`z \ge 0` it is
@@ -79,7 +80,7 @@ def sigmoid(z):
     return _out(z, np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
 
 
-def sigmoid_grad(z):
+def sigmoid_grad(z: ArrayLike) -> np.ndarray | np.float64:
     r""":math:`\sigma'(z) = \sigma(z)\,(1 - \sigma(z)) \le 1/4`, largest at :math:`z = 0`.
 
     Parameters
@@ -96,7 +97,7 @@ def sigmoid_grad(z):
     return s * (1.0 - s)
 
 
-def tanh(z):
+def tanh(z: ArrayLike) -> np.ndarray | np.float64:
     r"""Hyperbolic tangent, range :math:`(-1, 1)`; zero-centred, unlike the sigmoid.
 
     Parameters
@@ -113,7 +114,7 @@ def tanh(z):
     return _out(z, np.tanh(z))
 
 
-def tanh_grad(z):
+def tanh_grad(z: ArrayLike) -> np.ndarray | np.float64:
     r""":math:`\tanh'(z) = 1 - \tanh^2(z) \le 1`.
 
     Parameters
@@ -130,7 +131,7 @@ def tanh_grad(z):
     return _out(t, 1.0 - t * t)
 
 
-def relu(z):
+def relu(z: ArrayLike) -> np.ndarray | np.float64:
     r"""Rectified linear unit :math:`\max(0, z)`.
 
     Parameters
@@ -147,7 +148,7 @@ def relu(z):
     return _out(z, np.maximum(z, 0.0))
 
 
-def relu_grad(z):
+def relu_grad(z: ArrayLike) -> np.ndarray | np.float64:
     r""":math:`1` where :math:`z > 0`, else :math:`0`.
 
     At the kink the derivative is taken as 0: ``relu_grad(0) == 0``.
@@ -166,7 +167,7 @@ def relu_grad(z):
     return _out(z, (z > 0).astype(np.float64))
 
 
-def _alpha(alpha, fn):
+def _alpha(alpha: float, fn: str) -> float:
     # alpha >= 1 would make the "leak" at least as steep as the active side: not a leaky ReLU.
     a = as_scalar(alpha, "alpha", fn, low=0.0)
     if a >= 1.0:
@@ -174,7 +175,7 @@ def _alpha(alpha, fn):
     return a
 
 
-def leaky_relu(z, alpha=0.01):
+def leaky_relu(z: ArrayLike, alpha: float = 0.01) -> np.ndarray | np.float64:
     r"""Leaky ReLU: :math:`z` for :math:`z > 0`, :math:`\alpha z` otherwise.
 
     The leak :math:`\alpha \in [0, 1)` is a hyperparameter (0.01 by default; 0.1 and 0.002 are
@@ -197,7 +198,7 @@ def leaky_relu(z, alpha=0.01):
     return _out(z, np.where(z > 0, z, a * z))
 
 
-def leaky_relu_grad(z, alpha=0.01):
+def leaky_relu_grad(z: ArrayLike, alpha: float = 0.01) -> np.ndarray | np.float64:
     r""":math:`1` for :math:`z > 0`, :math:`\alpha` otherwise (including :math:`z = 0`).
 
     Parameters
@@ -217,7 +218,7 @@ def leaky_relu_grad(z, alpha=0.01):
     return _out(z, np.where(z > 0, 1.0, a))
 
 
-def softmax(z, axis=-1):
+def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""Softmax along ``axis``: :math:`p_k = e^{z_k} / \sum_j e^{z_j}`, the probability of class k.
 
     Outputs are positive and sum to 1 along ``axis``. Subtracting :math:`\max_j z_j` first
@@ -241,7 +242,7 @@ def softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _class_axis(a, axis, name, fn):
+def _class_axis(a: np.ndarray, axis: int, name: str, fn: str) -> int:
     if a.ndim == 0:
         raise ValueError(f"{fn}: {name} must have at least one axis of classes, got a scalar")
     axis = as_int(axis, "axis", fn)
@@ -250,7 +251,7 @@ def _class_axis(a, axis, name, fn):
     return axis
 
 
-def softmax_backward(dout, s, axis=-1):
+def softmax_backward(dout: ArrayLike, s: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""Backward pass of softmax, given its output ``s`` (the probabilities :math:`p`).
 
     With :math:`J = \mathrm{diag}(p) - p p^\top` the Jacobian of one row,

@@ -28,12 +28,13 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import activations
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_scalar, cache_type, check_cache, frozen
 
 Chain1dCache = cache_type("Chain1dCache", "z a w", "chain1d_forward")
 
 
-def _parameters(w, b, fn):
+def _parameters(w: ArrayLike, b: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
     w = as_float_array(w, "w", fn, ndim=1, finite=True)
     b = as_float_array(b, "b", fn, ndim=1, finite=True)
     if w.shape != b.shape:
@@ -46,7 +47,7 @@ def _parameters(w, b, fn):
     return w, b
 
 
-def chain1d_forward(x, w, b):
+def chain1d_forward(x: float, w: ArrayLike, b: ArrayLike) -> tuple[float, tuple]:
     r"""Forward pass of the 1-D sigmoid chain.
 
     .. math:: z^l = w^l a^{l-1} + b^l, \quad a^l = \sigma(z^l), \quad a^0 = x
@@ -78,7 +79,7 @@ def chain1d_forward(x, w, b):
     return float(a[-1]), Chain1dCache(frozen(z), frozen(a), frozen(w))
 
 
-def chain1d_backward(dout, cache):
+def chain1d_backward(dout: float, cache: tuple) -> tuple[float, np.ndarray, np.ndarray]:
     r"""Backward pass of ``chain1d_forward``: the chain rule one layer at a time, last first.
 
     .. math::
@@ -116,7 +117,9 @@ def chain1d_backward(dout, cache):
     return float(da), dw, db
 
 
-def chain1d_gradients(x, y, w, b):
+def chain1d_gradients(
+    x: float, y: float, w: ArrayLike, b: ArrayLike
+) -> tuple[float, np.ndarray, np.ndarray]:
     r"""Loss :math:`L = (\hat y - y)^2` of one example and its gradients for every layer.
 
     :math:`\hat y = a^{n_\text{layers}}` is the chain's output.

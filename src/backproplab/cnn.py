@@ -30,10 +30,12 @@ The keys are those of :mod:`backproplab.network` (``W1, b1, W2, b2, ...``), so
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, check_rng
 from backproplab.conv import (
     conv2d_backward,
@@ -93,8 +95,14 @@ class DenseBlockCache(NamedTuple):
 
 
 def init_cnn(
-    input_shape, n_classes, rng, filters=(8, 16), kernel_size=3, hidden=(), global_pool=False
-):
+    input_shape: tuple[int, int, int] | list[int],
+    n_classes: int,
+    rng: np.random.Generator,
+    filters: Sequence[int] = (8, 16),
+    kernel_size: int = 3,
+    hidden: Sequence[int] = (),
+    global_pool: bool = False,
+) -> dict[str, np.ndarray]:
     r"""He-initialised parameters for conv blocks followed by dense layers.
 
     Filters of a conv block with C input channels and k×k kernels are drawn from
@@ -175,7 +183,7 @@ def init_cnn(
     return params
 
 
-def _layer_kinds(params, fn):
+def _layer_kinds(params: dict[str, np.ndarray], fn: str) -> list[str]:
     """Check the keys and the order of ``params``; return ``"conv"``/``"dense"`` per layer."""
     L = num_layers(params, fn)
     kinds = []
@@ -204,7 +212,7 @@ def _layer_kinds(params, fn):
     return kinds
 
 
-def _global_pool(maps, fan_in):
+def _global_pool(maps: np.ndarray, fan_in: int) -> tuple[np.ndarray, tuple | None]:
     """Max over each whole feature map when the dense layer reads one number per map."""
     C, H, W = maps.shape[1:]
     if fan_in not in (C, C * H * W):
@@ -220,7 +228,9 @@ def _global_pool(maps, fan_in):
     return maxpool2d_forward(maps, size=H, stride=H)
 
 
-def cnn_forward(params, x):
+def cnn_forward(
+    params: dict[str, np.ndarray], x: ArrayLike
+) -> tuple[np.ndarray, list[ConvBlockCache | DenseBlockCache]]:
     r"""Forward pass: conv blocks, then dense layers; returns the class scores.
 
     Parameters
@@ -274,7 +284,9 @@ def cnn_forward(params, x):
     return a, caches
 
 
-def cnn_backward(dscores, caches):
+def cnn_backward(
+    dscores: ArrayLike, caches: list[ConvBlockCache | DenseBlockCache]
+) -> dict[str, np.ndarray]:
     r"""Backward pass of :func:`cnn_forward`, last layer first.
 
     Each block applies the chain rule through its pieces in reverse: for a conv block
@@ -324,7 +336,9 @@ def cnn_backward(dscores, caches):
     return {key: grads[key] for l in range(1, len(caches) + 1) for key in (f"W{l}", f"b{l}")}
 
 
-def cnn_loss_and_grads(params, x, y):
+def cnn_loss_and_grads(
+    params: dict[str, np.ndarray], x: ArrayLike, y: ArrayLike
+) -> tuple[float, dict[str, np.ndarray]]:
     r"""Softmax cross-entropy of the CNN and its gradients: one forward and one backward pass.
 
     Shaped for ``training.train``: ``train(params, cnn_loss_and_grads, X, y, ...)``.

@@ -99,6 +99,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from backproplab._types import ArrayLike, Grads, Shape
 from backproplab._validate import as_float_array, as_int, cache_type, check_cache, frozen, upstream
 
 __all__ = [
@@ -120,7 +121,9 @@ PoolCache = cache_type("PoolCache", "x_shape size stride argmax", "maxpool2d_for
 # --------------------------------------------------------------------------- validation
 
 
-def _output_size(dims, kernel, stride, pad, fn, kernel_names):
+def _output_size(
+    dims: Shape, kernel: Shape, stride: int, pad: int | None, fn: str, kernel_names: tuple[str, str]
+) -> Shape:
     r"""Output (H', W') of a window of ``kernel`` sliding over ``dims``, floored like PyTorch.
 
     :math:`H' = \lfloor (H + 2p - HH)/s \rfloor + 1`: a last window that would stick out of
@@ -149,7 +152,9 @@ def _output_size(dims, kernel, stride, pad, fn, kernel_names):
     return tuple(out)
 
 
-def _check_conv_inputs(x, w, b, stride, pad, fn):
+def _check_conv_inputs(
+    x: ArrayLike, w: ArrayLike, b: ArrayLike, stride: int, pad: int, fn: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, Shape]:
     x = as_float_array(x, "x", fn, ndim=4, finite=True)
     w = as_float_array(w, "w", fn, ndim=4, finite=True)
     b = as_float_array(b, "b", fn, finite=True)
@@ -178,7 +183,9 @@ def _check_conv_inputs(x, w, b, stride, pad, fn):
     return x, w, b, stride, pad, out_hw
 
 
-def _conv_cache(cache, dout, fn):
+def _conv_cache(
+    cache: tuple, dout: ArrayLike, fn: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int, np.ndarray | None]:
     x, w, stride, pad, cols = check_cache(cache, ConvCache, fn)
     H_out = 1 + (x.shape[2] + 2 * pad - w.shape[2]) // stride
     W_out = 1 + (x.shape[3] + 2 * pad - w.shape[3]) // stride
@@ -186,7 +193,7 @@ def _conv_cache(cache, dout, fn):
     return dout, x, w, stride, pad, cols
 
 
-def _padded(x, pad):
+def _padded(x: np.ndarray, pad: int) -> np.ndarray:
     if pad == 0:
         return x  # read only below, so no copy is needed
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
@@ -195,7 +202,9 @@ def _padded(x, pad):
 # --------------------------------------------------------------------------- naive
 
 
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
+def conv2d_forward_naive(
+    x: ArrayLike, w: ArrayLike, b: ArrayLike, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, tuple]:
     r"""Convolution layer (cross-correlation) with explicit loops: the teaching version.
 
     .. math::
@@ -238,7 +247,7 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     return out, ConvCache(frozen(x), frozen(w), stride, pad, None)
 
 
-def conv2d_backward_naive(dout, cache):
+def conv2d_backward_naive(dout: ArrayLike, cache: tuple) -> Grads:
     r"""Backward pass of the convolution layer with explicit loops.
 
     Each output :math:`out_{n,f,i,j}` was a weighted sum of one window, so its gradient
@@ -295,7 +304,7 @@ def conv2d_backward_naive(dout, cache):
 _DCOLS_CHUNK_BYTES = 1 << 20
 
 
-def _im2col(xp, HH, WW, stride, out_hw):
+def _im2col(xp: np.ndarray, HH: int, WW: int, stride: int, out_hw: Shape) -> np.ndarray:
     """Every window of the padded input as a column: shape (N, C*HH*WW, H'*W'), one copy."""
     N, C = xp.shape[:2]
     H_out, W_out = out_hw
@@ -306,7 +315,9 @@ def _im2col(xp, HH, WW, stride, out_hw):
     return cols.reshape(N, C * HH * WW, H_out * W_out)
 
 
-def _grad_padded_input(w_col, dout_col, padded_shape, kernel, stride):
+def _grad_padded_input(
+    w_col: np.ndarray, dout_col: np.ndarray, padded_shape: Shape, kernel: Shape, stride: int
+) -> np.ndarray:
     """col2im of ``dcols_n = W_col^T dout_n``: the gradient w.r.t. the padded input."""
     N, C = padded_shape[:2]
     HH, WW = kernel
@@ -333,7 +344,9 @@ def _grad_padded_input(w_col, dout_col, padded_shape, kernel, stride):
     return dxp
 
 
-def conv2d_forward(x, w, b, stride=1, pad=0):
+def conv2d_forward(
+    x: ArrayLike, w: ArrayLike, b: ArrayLike, stride: int = 1, pad: int = 0
+) -> tuple[np.ndarray, tuple]:
     r"""Convolution layer (cross-correlation), vectorised with im2col and one matrix product.
 
     The windows of the padded input are copied once into columns,
@@ -376,7 +389,7 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
     return out.reshape(N, F, *out_hw), ConvCache(frozen(x), frozen(w), stride, pad, cols)
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout: ArrayLike, cache: tuple) -> Grads:
     r"""Backward pass of the convolution layer, vectorised.
 
     With :math:`\delta_n` = ``dout[n]`` reshaped to :math:`(F, H' W')`:
@@ -426,7 +439,7 @@ def conv2d_backward(dout, cache):
 # --------------------------------------------------------------------------- pooling
 
 
-def maxpool2d_forward(x, size=2, stride=2):
+def maxpool2d_forward(x: ArrayLike, size: int = 2, stride: int = 2) -> tuple[np.ndarray, tuple]:
     r"""Max pooling over ``size``×``size`` windows moved by ``stride``.
 
     .. math:: out_{n,c,i,j} = \max_{0 \le a, d < size} x_{n,c,\,is+a,\,js+d}
@@ -467,7 +480,7 @@ def maxpool2d_forward(x, size=2, stride=2):
     return out, PoolCache(x.shape, size, stride, argmax)
 
 
-def maxpool2d_backward(dout, cache):
+def maxpool2d_backward(dout: ArrayLike, cache: tuple) -> np.ndarray:
     r"""Backward pass of max pooling: each window's gradient goes to its (first) maximum.
 
     .. math::
@@ -505,7 +518,7 @@ def maxpool2d_backward(dout, cache):
 # --------------------------------------------------------------------------- single channel
 
 
-def rot180(k):
+def rot180(k: ArrayLike) -> np.ndarray:
     r"""Kernel rotated by 180°: :math:`\operatorname{rot180}(K)_{a,d} = K_{HH-1-a,\,WW-1-d}`.
 
     Parameters
@@ -524,7 +537,7 @@ def rot180(k):
     return k[..., ::-1, ::-1].copy()
 
 
-def _check_2d(x, k, fn):
+def _check_2d(x: ArrayLike, k: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
     x = as_float_array(x, "x", fn, ndim=2, finite=True)
     k = as_float_array(k, "k", fn, ndim=2, finite=True)
     for name, arr in (("x", x), ("k", k)):
@@ -533,7 +546,7 @@ def _check_2d(x, k, fn):
     return x, k
 
 
-def correlate2d_valid(x, k):
+def correlate2d_valid(x: ArrayLike, k: ArrayLike) -> np.ndarray:
     r"""Valid 2-D cross-correlation (no kernel flip), as ``scipy.signal.correlate2d(mode="valid")``.
 
     .. math:: O_{ij} = \sum_{a,d} x_{i+a,\,j+d}\, k_{a,d}
@@ -557,7 +570,7 @@ def correlate2d_valid(x, k):
     return np.einsum("ijad,ad->ij", sliding_window_view(x, k.shape), k)
 
 
-def convolve2d_full(x, k):
+def convolve2d_full(x: ArrayLike, k: ArrayLike) -> np.ndarray:
     r"""Full 2-D convolution (kernel flipped), as ``scipy.signal.convolve2d(mode="full")``.
 
     .. math::

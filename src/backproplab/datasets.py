@@ -15,6 +15,7 @@ import importlib.resources
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, as_labels, as_scalar, check_rng
 
 _GATES = {
@@ -28,7 +29,7 @@ DIGITS_SHAPE = (1797, 65)
 """Rows and columns of ``data/digits.csv.gz``: 64 pixels (0..16) then the label."""
 
 
-def logic_gate(name):
+def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     r"""The truth table of a two-input logic gate.
 
     Parameters
@@ -58,12 +59,16 @@ def _class_sizes(n: int, k: int) -> np.ndarray:
     return n // k + (np.arange(k) < n % k)
 
 
-def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
+def _shuffled(
+    X: np.ndarray, y: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     order = rng.permutation(y.shape[0])
     return X[order], y[order]
 
 
-def make_blobs(n, rng, centers=2, std=1.0, separation=6.0):
+def make_blobs(
+    n: int, rng: np.random.Generator, centers: int = 2, std: float = 1.0, separation: float = 6.0
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Gaussian blobs that are guaranteed linearly separable.
 
     Class :math:`k` is centred at :math:`R(\cos\theta_k, \sin\theta_k)` with
@@ -122,11 +127,13 @@ def make_blobs(n, rng, centers=2, std=1.0, separation=6.0):
     return _shuffled(X, y, rng)
 
 
-def _check_noise(noise, fn: str) -> float:
+def _check_noise(noise: float, fn: str) -> float:
     return as_scalar(noise, "noise", fn, low=0.0)
 
 
-def make_moons(n, rng, noise=0.1):
+def make_moons(
+    n: int, rng: np.random.Generator, noise: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Two interleaving half circles (not linearly separable).
 
     Class 0 lies on :math:`(\cos t, \sin t)`, class 1 on :math:`(1 - \cos t, \tfrac12 - \sin t)`,
@@ -164,7 +171,9 @@ def make_moons(n, rng, noise=0.1):
     return _shuffled(X, y, rng)
 
 
-def make_circles(n, rng, noise=0.05, factor=0.5):
+def make_circles(
+    n: int, rng: np.random.Generator, noise: float = 0.05, factor: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
     r"""A small circle inside a large one (not linearly separable).
 
     Class 0 lies on the unit circle, class 1 on the circle of radius ``factor``, at evenly
@@ -203,7 +212,9 @@ def make_circles(n, rng, noise=0.05, factor=0.5):
     return _shuffled(X, y, rng)
 
 
-def make_spirals(n_per_class, rng, n_classes=3, noise=0.2):
+def make_spirals(
+    n_per_class: int, rng: np.random.Generator, n_classes: int = 3, noise: float = 0.2
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Interleaved spiral arms, one per class (the CS231n spiral data).
 
     Point :math:`i` of class :math:`k` sits at radius :math:`r_i` evenly spaced in [0, 1]
@@ -256,7 +267,7 @@ def _digits_table() -> np.ndarray:
     return table
 
 
-def load_digits(images=False):
+def load_digits(images: bool = False) -> tuple[np.ndarray, np.ndarray]:
     r"""The 8x8 handwritten digits (UCI optical digits test set, 1,797 images, 10 classes).
 
     Pixel intensities in the file are integers 0..16; they are returned divided by 16, so
@@ -297,7 +308,13 @@ def _stratified_test_counts(counts: np.ndarray, n_test: int) -> np.ndarray:
     return take
 
 
-def train_test_split(X, y, test_fraction, rng, stratify=True):
+def train_test_split(
+    X: ArrayLike,
+    y: ArrayLike,
+    test_fraction: float,
+    rng: np.random.Generator,
+    stratify: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Split examples at random into a training and a test set.
 
     The test set has :math:`n_{test} = \lceil f N \rceil` examples (``f = test_fraction``)

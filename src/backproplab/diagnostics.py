@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, layer_count, non_empty, same_shape
 
 
@@ -32,7 +33,7 @@ def _norm(a: np.ndarray) -> float:
     return scale * float(np.sqrt(np.sum(np.square(a / scale))))
 
 
-def gradient_norms(grads):
+def gradient_norms(grads: dict[str, np.ndarray]) -> np.ndarray:
     r"""Euclidean norm of each layer's parameter gradients.
 
     Layer :math:`l` owns ``W{l}`` and ``b{l}`` (the convention of
@@ -71,7 +72,7 @@ def gradient_norms(grads):
     return norms
 
 
-def dead_relu_fraction(pre_activations):
+def dead_relu_fraction(pre_activations: ArrayLike) -> float:
     r"""Fraction of ReLU units that are dead on a set of examples.
 
     Unit :math:`j` is dead when its pre-activation is non-positive for every example, so its
@@ -103,7 +104,7 @@ def dead_relu_fraction(pre_activations):
     return float(np.mean(np.all(z <= 0, axis=0)))
 
 
-def update_ratio(w, update):
+def update_ratio(w: ArrayLike, update: ArrayLike) -> float:
     r"""Size of a parameter update relative to the parameter.
 
     .. math:: r = \frac{\lVert \Delta w \rVert}{\lVert w \rVert}

@@ -10,12 +10,17 @@ is right agrees to a relative error of about :math:`10^{-7}` or better away from
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_scalar
 
 
-def _perturbable(x, fn: str) -> np.ndarray:
+def _perturbable(x: object, fn: str) -> np.ndarray:
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(
@@ -27,11 +32,13 @@ def _perturbable(x, fn: str) -> np.ndarray:
     return x
 
 
-def _each_index(x: np.ndarray):
+def _each_index(x: np.ndarray) -> Iterable[tuple[int, ...]]:
     return np.ndindex(x.shape) if x.ndim else [()]
 
 
-def _both_sides(f, x: np.ndarray, i, h: float):
+def _both_sides(
+    f: Callable[[np.ndarray], Any], x: np.ndarray, i: tuple[int, ...], h: float
+) -> tuple[Any, Any]:
     """``f(x + h e_i)`` and ``f(x - h e_i)``, restoring ``x[i]`` even if ``f`` raises."""
     old = x[i]
     try:
@@ -44,7 +51,9 @@ def _both_sides(f, x: np.ndarray, i, h: float):
     return plus, minus
 
 
-def numerical_gradient(f, x, h=1e-5):
+def numerical_gradient(
+    f: Callable[[np.ndarray], ArrayLike], x: NDArray[np.float64], h: float = 1e-5
+) -> np.ndarray:
     r"""Gradient of a scalar function by central differences.
 
     Parameters
@@ -72,7 +81,9 @@ def numerical_gradient(f, x, h=1e-5):
     return grad
 
 
-def numerical_vjp(f, x, dout, h=1e-5):
+def numerical_vjp(
+    f: Callable[[np.ndarray], ArrayLike], x: NDArray[np.float64], dout: ArrayLike, h: float = 1e-5
+) -> np.ndarray:
     r"""Vector-Jacobian product :math:`J^\top \cdot dout` of an array function, numerically.
 
     This is what a backward pass computes: for ``out = f(x)`` and upstream gradient
@@ -110,7 +121,7 @@ def numerical_vjp(f, x, dout, h=1e-5):
     return grad
 
 
-def relative_error(a, b):
+def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     r"""Largest absolute difference, relative to the size of the values.
 
     .. math:: \frac{\max_i |a_i - b_i|}{\max(10^{-8}, \max_i (|a_i| + |b_i|))}
@@ -148,7 +159,7 @@ def relative_error(a, b):
     return float(np.max(np.abs(a - b))) / scale
 
 
-def _scalar(value, fn: str) -> float:
+def _scalar(value: ArrayLike, fn: str) -> float:
     arr = np.asarray(value, dtype=np.float64)
     if arr.size != 1:
         raise ValueError(

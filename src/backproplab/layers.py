@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import activations
+from backproplab._types import ArrayLike, Grads
 from backproplab._validate import as_float_array, cache_type, check_cache, frozen, upstream
 
 DenseCache = cache_type("DenseCache", "x W b", "dense_forward")
@@ -31,7 +32,7 @@ IdentityCache = cache_type("IdentityCache", "shape", "identity_forward")
 FlattenCache = cache_type("FlattenCache", "shape", "flatten_forward")
 
 
-def dense_forward(x, W, b):
+def dense_forward(x: ArrayLike, W: ArrayLike, b: ArrayLike) -> tuple[np.ndarray, tuple]:
     r"""Fully connected (affine) layer :math:`\text{out} = xW + b`.
 
     Parameters
@@ -64,7 +65,7 @@ def dense_forward(x, W, b):
     return x @ W + b, DenseCache(frozen(x), frozen(W), frozen(b))
 
 
-def dense_backward(dout, cache):
+def dense_backward(dout: ArrayLike, cache: tuple) -> Grads:
     r"""Backward pass of ``dense_forward``.
 
     .. math::
@@ -92,7 +93,7 @@ def dense_backward(dout, cache):
     return dout @ W.T, x.T @ dout, dout.sum(axis=0)
 
 
-def relu_forward(x):
+def relu_forward(x: ArrayLike) -> tuple[np.ndarray, tuple]:
     r"""ReLU layer :math:`\text{out} = \max(0, x)`.
 
     Parameters
@@ -108,7 +109,7 @@ def relu_forward(x):
     return np.asarray(np.maximum(x, 0.0)), ReluCache(frozen(x))
 
 
-def relu_backward(dout, cache):
+def relu_backward(dout: ArrayLike, cache: tuple) -> np.ndarray | np.float64:
     r"""Backward of ReLU: :math:`\partial L/\partial x = \text{dout} \odot [x > 0]`.
 
     The kink :math:`x = 0` gets gradient 0, as ``activations.relu_grad`` does.
@@ -126,7 +127,7 @@ def relu_backward(dout, cache):
     return upstream(dout, x.shape, "relu_backward") * activations.relu_grad(x)
 
 
-def leaky_relu_forward(x, alpha=0.01):
+def leaky_relu_forward(x: ArrayLike, alpha: float = 0.01) -> tuple[np.ndarray, tuple]:
     r"""Leaky ReLU layer: :math:`x` for :math:`x > 0`, :math:`\alpha x` otherwise.
 
     Parameters
@@ -145,7 +146,7 @@ def leaky_relu_forward(x, alpha=0.01):
     return out, LeakyReluCache(frozen(x), float(alpha))
 
 
-def leaky_relu_backward(dout, cache):
+def leaky_relu_backward(dout: ArrayLike, cache: tuple) -> np.ndarray | np.float64:
     r"""Backward of leaky ReLU.
 
     .. math:: \frac{\partial L}{\partial x} = \text{dout} \odot
@@ -164,7 +165,7 @@ def leaky_relu_backward(dout, cache):
     return upstream(dout, x.shape, "leaky_relu_backward") * activations.leaky_relu_grad(x, alpha)
 
 
-def sigmoid_forward(x):
+def sigmoid_forward(x: ArrayLike) -> tuple[np.ndarray, tuple]:
     r"""Sigmoid layer :math:`\text{out} = \sigma(x)`.
 
     Caches its *output*: the local gradient :math:`\text{out}(1 - \text{out})` needs nothing else.
@@ -183,7 +184,7 @@ def sigmoid_forward(x):
     return out, SigmoidCache(frozen(out))
 
 
-def sigmoid_backward(dout, cache):
+def sigmoid_backward(dout: ArrayLike, cache: tuple) -> np.ndarray | np.float64:
     r"""Backward of the sigmoid: :math:`\partial L/\partial x = \text{dout} \odot z(1 - z)`.
 
     Here :math:`z = \sigma(x)` is the layer's output, as in the book's formula
@@ -203,7 +204,7 @@ def sigmoid_backward(dout, cache):
     return upstream(dout, z.shape, "sigmoid_backward") * z * (1.0 - z)
 
 
-def tanh_forward(x):
+def tanh_forward(x: ArrayLike) -> tuple[np.ndarray, tuple]:
     r"""Tanh layer :math:`\text{out} = \tanh(x)`. Caches its output.
 
     Parameters
@@ -220,7 +221,7 @@ def tanh_forward(x):
     return out, TanhCache(frozen(out))
 
 
-def tanh_backward(dout, cache):
+def tanh_backward(dout: ArrayLike, cache: tuple) -> np.ndarray | np.float64:
     r"""Backward of tanh: :math:`\partial L/\partial x = \text{dout} \odot (1 - z^2)`, with
     :math:`z = \tanh(x)` the layer's output.
 
@@ -237,7 +238,7 @@ def tanh_backward(dout, cache):
     return upstream(dout, z.shape, "tanh_backward") * (1.0 - z * z)
 
 
-def identity_forward(x):
+def identity_forward(x: ArrayLike) -> tuple[np.ndarray, tuple]:
     r"""Identity layer (a linear output): :math:`\text{out} = x`, as a new array.
 
     Parameters
@@ -253,7 +254,7 @@ def identity_forward(x):
     return x.copy(), IdentityCache(x.shape)
 
 
-def identity_backward(dout, cache):
+def identity_backward(dout: ArrayLike, cache: tuple) -> np.ndarray:
     r"""Backward of the identity: :math:`\partial L/\partial x = \text{dout}` (a copy).
 
     Parameters
@@ -269,7 +270,7 @@ def identity_backward(dout, cache):
     return upstream(dout, shape, "identity_backward").copy()
 
 
-def flatten_forward(x):
+def flatten_forward(x: ArrayLike) -> tuple[np.ndarray, tuple]:
     r"""Flatten each example to a row: (N, d1, ..., dk) -> (N, d1 * ... * dk), C order.
 
     The bridge from convolutional feature maps (N, C, H, W) to a dense layer.
@@ -290,7 +291,7 @@ def flatten_forward(x):
     return x.reshape(x.shape[0], int(np.prod(x.shape[1:]))).copy(), FlattenCache(x.shape)
 
 
-def flatten_backward(dout, cache):
+def flatten_backward(dout: ArrayLike, cache: tuple) -> np.ndarray:
     r"""Backward of ``flatten_forward``: reshape ``dout`` (N, D) back to the input's shape.
 
     Parameters

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import (
     as_array,
     as_float_array,
@@ -27,7 +28,7 @@ PROB_EPS = 1e-12
 """Clipping bound for probabilities inside logarithms."""
 
 
-def mse(y_hat, y):
+def mse(y_hat: ArrayLike, y: ArrayLike) -> float:
     r"""Mean squared error :math:`\frac{1}{n}\sum_i (\hat y_i - y_i)^2`, over all elements.
 
     Always :math:`\ge 0`; squaring punishes large errors more than small ones, which also makes
@@ -42,13 +43,13 @@ def mse(y_hat, y):
     return float(np.mean((y_hat - y) ** 2))
 
 
-def mse_grad(y_hat, y):
+def mse_grad(y_hat: ArrayLike, y: ArrayLike) -> np.ndarray | np.float64:
     r"""Gradient of ``mse`` w.r.t. ``y_hat``: :math:`\frac{2}{n}(\hat y - y)`, shaped like y_hat."""
     y_hat, y = _pair(y_hat, y, "mse_grad")
     return 2.0 * (y_hat - y) / y_hat.size
 
 
-def binary_cross_entropy(p, y):
+def binary_cross_entropy(p: ArrayLike, y: ArrayLike) -> float:
     r"""Binary cross-entropy :math:`-\frac{1}{n}\sum_i [y_i \log p_i + (1 - y_i)\log(1 - p_i)]`.
 
     Parameters
@@ -63,7 +64,7 @@ def binary_cross_entropy(p, y):
     return float(-np.mean(y * np.log(pc) + (1.0 - y) * np.log1p(-pc)))
 
 
-def binary_cross_entropy_grad(p, y):
+def binary_cross_entropy_grad(p: ArrayLike, y: ArrayLike) -> np.ndarray | np.float64:
     r"""Gradient of ``binary_cross_entropy`` w.r.t. ``p``.
 
     .. math:: \frac{\partial L}{\partial p} = \frac{1}{n}\frac{p - y}{p(1 - p)}
@@ -73,7 +74,7 @@ def binary_cross_entropy_grad(p, y):
     return (pc - y) / (pc * (1.0 - pc)) / p.size
 
 
-def one_hot(y, K):
+def one_hot(y: ArrayLike, K: int) -> np.ndarray:
     r"""Integer labels as one-hot rows: :math:`Y_{nk} = [y_n = k]`.
 
     Parameters
@@ -94,7 +95,7 @@ def one_hot(y, K):
     return out
 
 
-def cross_entropy(p, y):
+def cross_entropy(p: ArrayLike, y: ArrayLike) -> float:
     r"""Categorical cross-entropy :math:`L = -\frac{1}{N}\sum_n \sum_k y_{nk} \log p_{nk}`.
 
     Only the true class contributes for one-hot labels: predicting 0.3 for the true class costs
@@ -114,7 +115,7 @@ def cross_entropy(p, y):
     return float(-np.sum(y * np.log(np.clip(p, PROB_EPS, 1.0))) / p.shape[0]) + 0.0
 
 
-def softmax_cross_entropy(logits, y):
+def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
     r"""Softmax followed by cross-entropy, fused: returns the loss and its gradient.
 
     With :math:`p = \mathrm{softmax}(z)`, the gradient of the mean cross-entropy w.r.t. the
@@ -152,7 +153,7 @@ def softmax_cross_entropy(logits, y):
     return loss, dlogits
 
 
-def _pair(y_hat, y, fn):
+def _pair(y_hat: ArrayLike, y: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
     y_hat = as_float_array(y_hat, "y_hat", fn)
     y = as_float_array(y, "y", fn)
     same_shape(y_hat, y, ("y_hat", "y"), fn)
@@ -160,7 +161,7 @@ def _pair(y_hat, y, fn):
     return y_hat, y
 
 
-def _probabilities(p, y, fn):
+def _probabilities(p: ArrayLike, y: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
     p = as_float_array(p, "p", fn)
     y = as_float_array(y, "y", fn)
     same_shape(p, y, ("p", "y"), fn)
@@ -175,7 +176,7 @@ def _probabilities(p, y, fn):
     return p, y
 
 
-def _probability_rows(p, fn):
+def _probability_rows(p: ArrayLike, fn: str) -> np.ndarray:
     p = as_float_array(p, "p", fn, ndim=2)
     non_empty(p, "p", fn)
     if np.any(p < 0) or np.any(p > 1) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-6):
@@ -186,7 +187,7 @@ def _probability_rows(p, fn):
     return p
 
 
-def _int_labels(y, K, fn):
+def _int_labels(y: ArrayLike, K: int, fn: str) -> np.ndarray:
     y = as_labels(y, "labels", fn)
     if y.size and (y.min() < 0 or y.max() >= K):
         raise ValueError(
@@ -196,7 +197,7 @@ def _int_labels(y, K, fn):
     return y
 
 
-def _labels_as_rows(y, shape, fn):
+def _labels_as_rows(y: ArrayLike, shape: tuple[int, int], fn: str) -> np.ndarray:
     """Labels as (N, K) rows: integer labels become one-hot, one-hot/soft rows are checked."""
     N, K = shape
     y_arr = as_array(y, "y", fn)

@@ -11,11 +11,13 @@ is linear and returns the logits (pair it with ``losses.softmax_cross_entropy``)
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, as_scalar, check_rng, layer_count
 from backproplab.layers import ACTIVATION_LAYERS, dense_backward, dense_forward
 from backproplab.losses import softmax_cross_entropy
@@ -23,11 +25,11 @@ from backproplab.losses import softmax_cross_entropy
 INIT_SCHEMES = ("he", "xavier", "normal")
 
 
-def _fans(fan_in, fan_out, fn):
+def _fans(fan_in: int, fan_out: int, fn: str) -> tuple[int, int]:
     return as_int(fan_in, "fan_in", fn, low=1), as_int(fan_out, "fan_out", fn, low=1)
 
 
-def xavier_init(fan_in, fan_out, rng):
+def xavier_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
     r"""Xavier/Glorot normal initialisation.
 
     :math:`W_{ij} \sim \mathcal N(0, 2/(n_\text{in} + n_\text{out}))`.
@@ -44,7 +46,7 @@ def xavier_init(fan_in, fan_out, rng):
     return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 
 
-def he_init(fan_in, fan_out, rng):
+def he_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
     r"""He (Kaiming) normal initialisation, :math:`W_{ij} \sim \mathcal N(0, 2/n_\text{in})`.
 
     The factor 2 makes up for ReLU zeroing half of its inputs, so signal variance is preserved
@@ -59,7 +61,13 @@ def he_init(fan_in, fan_out, rng):
     return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
-def init_mlp(sizes, rng, scheme="he", scale=0.01, bias=0.0):
+def init_mlp(
+    sizes: Sequence[int],
+    rng: np.random.Generator,
+    scheme: str = "he",
+    scale: float = 0.01,
+    bias: float = 0.0,
+) -> dict[str, np.ndarray]:
     r"""Initialise an MLP with layer sizes ``[D0, D1, ..., DL]``.
 
     Parameters
@@ -105,7 +113,7 @@ def init_mlp(sizes, rng, scheme="he", scale=0.01, bias=0.0):
     return params
 
 
-def count_parameters(params):
+def count_parameters(params: Mapping[str, ArrayLike]) -> int:
     r"""Total number of scalars in ``params``: :math:`\sum_l (D_{l-1} D_l + D_l)`."""
     return int(sum(np.size(v) for v in params.values()))
 
@@ -125,12 +133,14 @@ class LayerCache(NamedTuple):
     r"""Whether this layer adds its input to its output: :math:`a^l = \sigma(z^l) + a^{l-1}`."""
 
 
-def num_layers(params, fn="num_layers"):
+def num_layers(params: dict[str, np.ndarray], fn: str = "num_layers") -> int:
     """Number of dense layers L in ``params``, checking the ``W1, b1, ..., WL, bL`` keys."""
     return layer_count(params, "params", fn)
 
 
-def mlp_forward(params, x, activation="relu", skip=False):
+def mlp_forward(
+    params: dict[str, np.ndarray], x: ArrayLike, activation: str = "relu", skip: bool = False
+) -> tuple[np.ndarray, list[LayerCache]]:
     r"""Forward pass of an MLP: dense + activation for hidden layers, dense for the output.
 
     With ``skip=True`` every hidden layer after the first is residual,
@@ -184,7 +194,7 @@ def mlp_forward(params, x, activation="relu", skip=False):
     return a, caches
 
 
-def mlp_backward(dout, caches):
+def mlp_backward(dout: ArrayLike, caches: list[LayerCache]) -> dict[str, np.ndarray]:
     r"""Backward pass of ``mlp_forward``: the chain rule applied layer by layer, last first.
 
     For each layer, with :math:`\delta^l = \partial L / \partial z^l`:
@@ -228,7 +238,13 @@ def mlp_backward(dout, caches):
     return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][1:]), kv[0][0] == "b")))
 
 
-def mlp_loss_and_grads(params, x, y, activation="relu", skip=False):
+def mlp_loss_and_grads(
+    params: dict[str, np.ndarray],
+    x: ArrayLike,
+    y: ArrayLike,
+    activation: str = "relu",
+    skip: bool = False,
+) -> tuple[float, dict[str, np.ndarray]]:
     r"""Softmax cross-entropy of an MLP and its gradients: one forward and one backward pass.
 
     Shaped for ``training.train``:

@@ -69,25 +69,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, as_scalar, same_shape
 
-__all__ = [
-    "DECAY",
-    "HYPERPARAMETERS",
-    "OPTIMIZER_NAMES",
-    "Optimizer",
-    "RuleError",
-    "adagrad_update",
-    "adam_update",
-    "make_optimizer",
-    "momentum_update",
-    "nesterov_update",
-    "rmsprop_update",
-    "sgd_update",
-]
+# fmt: off
+__all__ = ["DECAY", "HYPERPARAMETERS", "OPTIMIZER_NAMES", "Optimizer", "RuleError",
+           "adagrad_update", "adam_update", "make_optimizer", "momentum_update",
+           "nesterov_update", "rmsprop_update", "sgd_update"]
+# fmt: on
 
 
-def sgd_update(w, dw, lr):
+def sgd_update(w: ArrayLike, dw: ArrayLike, lr: float) -> np.ndarray:
     r"""Plain (stochastic) gradient descent: :math:`w \leftarrow w - \eta g`.
 
     Parameters
@@ -111,7 +103,9 @@ def sgd_update(w, dw, lr):
         return _array(w - lr * dw)
 
 
-def momentum_update(w, dw, v, lr, beta=0.9):
+def momentum_update(
+    w: ArrayLike, dw: ArrayLike, v: ArrayLike, lr: float, beta: float = 0.9
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Gradient descent with momentum: :math:`v \leftarrow \beta v + g;\ w \leftarrow w - \eta v`.
 
     The velocity :math:`v` is a running sum of past gradients that decays by :math:`\beta` per
@@ -144,7 +138,9 @@ def momentum_update(w, dw, v, lr, beta=0.9):
         return _array(w - lr * v), _array(v)
 
 
-def nesterov_update(w, dw, v, lr, beta=0.9):
+def nesterov_update(
+    w: ArrayLike, dw: ArrayLike, v: ArrayLike, lr: float, beta: float = 0.9
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Nesterov accelerated gradient, in the form that needs only the gradient at ``w``.
 
     .. math::
@@ -180,7 +176,9 @@ def nesterov_update(w, dw, v, lr, beta=0.9):
         return _array(w - lr * (dw + beta * v)), _array(v)
 
 
-def adagrad_update(w, dw, cache, lr, eps=1e-10):
+def adagrad_update(
+    w: ArrayLike, dw: ArrayLike, cache: ArrayLike, lr: float, eps: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray]:
     r"""AdaGrad: a per-coordinate learning rate that shrinks with the gradients seen so far.
 
     .. math::
@@ -214,7 +212,9 @@ def adagrad_update(w, dw, cache, lr, eps=1e-10):
         return _array(w - lr * dw / (np.sqrt(cache) + eps)), _array(cache)
 
 
-def rmsprop_update(w, dw, cache, lr, rho=0.9, eps=1e-8):
+def rmsprop_update(
+    w: ArrayLike, dw: ArrayLike, cache: ArrayLike, lr: float, rho: float = 0.9, eps: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray]:
     r"""RMSprop: AdaGrad with a decaying average of squared gradients instead of a sum.
 
     .. math::
@@ -251,7 +251,11 @@ def rmsprop_update(w, dw, cache, lr, rho=0.9, eps=1e-8):
         return _array(w - lr * dw / (np.sqrt(cache) + eps)), _array(cache)
 
 
-def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+# fmt: off
+def adam_update(
+    w: ArrayLike, dw: ArrayLike, m: ArrayLike, v: ArrayLike, t: int,
+    lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Adam: momentum on the gradient and RMSprop on its square, both bias-corrected.
 
     .. math::
@@ -313,6 +317,7 @@ def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         m_hat = m / (1.0 - beta1**t)
         v_hat = v / (1.0 - beta2**t)
         return _array(w - lr * m_hat / (np.sqrt(v_hat) + eps)), _array(m), _array(v)
+# fmt: on
 
 
 class RuleError(ValueError):
@@ -367,9 +372,7 @@ _RULES: Mapping[str, _Rule] = MappingProxyType(
         "adagrad": _Rule(adagrad_update, ("cache",), {"lr": None, "eps": 1e-10}),
         "rmsprop": _Rule(rmsprop_update, ("cache",), {"lr": None, "rho": 0.9, "eps": 1e-8}),
         "adam": _Rule(
-            adam_update,
-            ("m", "v"),
-            {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+            adam_update, ("m", "v"), {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
         ),
     }
 )
@@ -401,7 +404,7 @@ DECAY: Mapping[str, str | None] = MappingProxyType(
 """
 
 
-def make_optimizer(name, rule=None, **hparams):
+def make_optimizer(name: str, rule: Callable | None = None, **hparams: float) -> Optimizer:
     r"""Bind an update rule and its hyperparameters into one ``init`` / ``update`` object.
 
     Parameters
@@ -477,14 +480,14 @@ def make_optimizer(name, rule=None, **hparams):
         bound[k] = check(v, fn) if check else _decay(v, k, fn)
     frozen = MappingProxyType(bound)
 
-    def init(w):
+    def init(w: ArrayLike) -> dict[str, np.ndarray | int]:
         w = as_float_array(w, "w", f"{key}.init", finite=True)
         state = {k: np.zeros_like(w) for k in spec.state_keys}
         if key == "adam":
             state["t"] = 0
         return state
 
-    def update(w, dw, state):
+    def update(w: ArrayLike, dw: ArrayLike, state: Mapping[str, Any]) -> tuple[np.ndarray, dict]:
         state = _unpack_state(state, spec.state_keys + (("t",) if key == "adam" else ()), key)
         arrays = [state[k] for k in spec.state_keys]
         if key == "adam":
@@ -500,13 +503,13 @@ def make_optimizer(name, rule=None, **hparams):
     return Optimizer(key, frozen, init, update, rule)
 
 
-def _checked_rule(rule, key: str, state_keys: tuple[str, ...]):
+def _checked_rule(rule: Callable, key: str, state_keys: tuple[str, ...]) -> Callable:
     """Wrap a user's rule: copies in, and every way it can fail turned into a ``RuleError``."""
     label = f"your {key} rule {getattr(rule, '__name__', type(rule).__name__)}"
     names = ("w", *state_keys)
     expected = "w" if not state_keys else f"a tuple ({', '.join(names)})"
 
-    def step(w, dw, *args, **hparams):
+    def step(w: ArrayLike, dw: ArrayLike, *args: ArrayLike, **hparams: float) -> np.ndarray | tuple:
         w = np.array(w, dtype=np.float64)
         args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) else a for a in args]
         try:
@@ -536,7 +539,7 @@ def _checked_rule(rule, key: str, state_keys: tuple[str, ...]):
     return step
 
 
-def _unpack_state(state, keys: tuple[str, ...], name: str) -> Mapping:
+def _unpack_state(state: object, keys: tuple[str, ...], name: str) -> Mapping:
     if not isinstance(state, Mapping) or set(state) != set(keys):
         got = sorted(state) if isinstance(state, Mapping) else type(state).__name__
         raise TypeError(
@@ -546,14 +549,16 @@ def _unpack_state(state, keys: tuple[str, ...], name: str) -> Mapping:
     return state
 
 
-def _weights(w, dw, fn: str):
+def _weights(w: ArrayLike, dw: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
     w = as_float_array(w, "w", fn, finite=True)
     dw = as_float_array(dw, "dw", fn, finite=True)
     same_shape(w, dw, ("w", "dw"), fn)
     return w, dw
 
 
-def _state(s, name: str, w: np.ndarray, fn: str, *, squares: str | None = None) -> np.ndarray:
+def _state(
+    s: ArrayLike, name: str, w: np.ndarray, fn: str, *, squares: str | None = None
+) -> np.ndarray:
     # inf is a legitimate overflowed cache (the step is then 0), so only NaN is rejected.
     s = as_float_array(s, name, fn)
     same_shape(w, s, ("w", name), fn)
@@ -571,15 +576,15 @@ def _state(s, name: str, w: np.ndarray, fn: str, *, squares: str | None = None) 
     return s
 
 
-def _lr(lr, fn: str) -> float:
+def _lr(lr: float, fn: str) -> float:
     return as_scalar(lr, "lr", fn, positive=True)
 
 
-def _eps(eps, fn: str) -> float:
+def _eps(eps: float, fn: str) -> float:
     return as_scalar(eps, "eps", fn, positive=True)
 
 
-def _decay(value, name: str, fn: str) -> float:
+def _decay(value: float, name: str, fn: str) -> float:
     value = as_scalar(value, name, fn, low=0.0, high=1.0)
     if value == 1.0:
         raise ValueError(
@@ -589,6 +594,6 @@ def _decay(value, name: str, fn: str) -> float:
     return value
 
 
-def _array(x) -> np.ndarray:
+def _array(x: ArrayLike) -> np.ndarray:
     # Arithmetic on 0-d arrays returns NumPy scalars; callers get arrays shaped like w.
     return np.asarray(x, dtype=np.float64)

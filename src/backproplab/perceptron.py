@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, as_scalar, check_rng, non_empty
 
 
-def step(z):
+def step(z: ArrayLike) -> np.ndarray | np.float64:
     r"""Heaviside step with :math:`\operatorname{step}(0) = 0`.
 
     .. math:: \operatorname{step}(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}
@@ -38,20 +39,20 @@ def step(z):
     return out[()] if out.ndim == 0 else out
 
 
-def _check_weights(w, b, fn: str):
+def _check_weights(w: ArrayLike, b: float, fn: str) -> tuple[np.ndarray, float]:
     w = as_float_array(w, "w", fn, ndim=1, finite=True)
     b = as_scalar(b, "b", fn)
     return w, b
 
 
-def _check_label(y, fn: str) -> float:
+def _check_label(y: float, fn: str) -> float:
     value = as_scalar(y, "y", fn)
     if value not in (0.0, 1.0):
         raise ValueError(f"{fn}: y must be a 0/1 label, got {value}")
     return value
 
 
-def perceptron_predict(X, w, b):
+def perceptron_predict(X: ArrayLike, w: ArrayLike, b: float) -> np.ndarray | np.float64:
     r"""Predict 0/1 labels with a perceptron.
 
     .. math:: \hat y = \operatorname{step}(X w + b)
@@ -80,7 +81,9 @@ def perceptron_predict(X, w, b):
     return step(X @ w + b)
 
 
-def _update(w: np.ndarray, b: float, x: np.ndarray, y: float, lr: float):
+def _update(
+    w: np.ndarray, b: float, x: np.ndarray, y: float, lr: float
+) -> tuple[np.ndarray, float, float]:
     """The learning rule on already-checked inputs; returns (w, b, error)."""
     y_hat = 1.0 if float(x @ w) + b > 0 else 0.0
     error = y - y_hat
@@ -89,7 +92,9 @@ def _update(w: np.ndarray, b: float, x: np.ndarray, y: float, lr: float):
     return w + lr * error * x, b + lr * error, error
 
 
-def perceptron_update(w, b, x, y, lr):
+def perceptron_update(
+    w: ArrayLike, b: float, x: ArrayLike, y: float, lr: float
+) -> tuple[np.ndarray, float]:
     r"""One step of the perceptron learning rule on a single example.
 
     .. math::
@@ -127,7 +132,13 @@ def perceptron_update(w, b, x, y, lr):
     return w_new, b_new
 
 
-def train_perceptron(X, y, lr=1.0, epochs=100, rng=None):
+def train_perceptron(
+    X: ArrayLike,
+    y: ArrayLike,
+    lr: float = 1.0,
+    epochs: int = 100,
+    rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, float, np.ndarray]:
     r"""Train a perceptron from zero weights with the perceptron learning rule.
 
     Starts at :math:`w = 0`, :math:`b = 0`. Each epoch visits every example once, in the given

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backproplab._types import ArrayLike, Grads
 from backproplab._validate import (
     as_float_array,
     as_scalar,
@@ -27,7 +28,7 @@ BatchNormCache = cache_type(
 )
 
 
-def _running(running, D: int, fn: str):
+def _running(running: object, D: int, fn: str) -> dict[str, np.ndarray]:
     """Check a ``{"mean": (D,), "var": (D,)}`` dict; return read-only copies of both."""
     if not isinstance(running, dict):
         raise TypeError(
@@ -54,7 +55,15 @@ def _running(running, D: int, fn: str):
     return out
 
 
-def batchnorm_forward(x, gamma, beta, eps=1e-5, train=True, running=None, momentum=0.9):
+def batchnorm_forward(
+    x: ArrayLike,
+    gamma: ArrayLike,
+    beta: ArrayLike,
+    eps: float = 1e-5,
+    train: bool = True,
+    running: dict[str, np.ndarray] | None = None,
+    momentum: float = 0.9,
+) -> tuple[np.ndarray, tuple]:
     r"""Batch normalization of a batch of feature vectors (Ioffe and Szegedy, 2015).
 
     Each feature (column) is standardised with the batch's own mean and variance, then
@@ -146,7 +155,7 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5, train=True, running=None, moment
     return out, BatchNormCache(frozen(xhat), frozen(gamma), frozen(inv_std), train, new_running)
 
 
-def batchnorm_backward(dout, cache):
+def batchnorm_backward(dout: ArrayLike, cache: tuple) -> Grads:
     r"""Backward pass of ``batchnorm_forward``.
 
     With :math:`d_n = \partial L / \partial \text{out}_n` and
@@ -193,7 +202,7 @@ def batchnorm_backward(dout, cache):
     return dx, dgamma, dbeta
 
 
-def global_norm(grads):
+def global_norm(grads: dict[str, np.ndarray]) -> float:
     r"""The norm of all gradients taken together, :math:`\sqrt{\sum_k \lVert g_k \rVert^2}`.
 
     Computed rescaled by the largest entry, so huge gradients do not overflow.
@@ -211,7 +220,7 @@ def global_norm(grads):
     return _global_norm(arrays)
 
 
-def _grad_arrays(grads, fn: str) -> dict:
+def _grad_arrays(grads: object, fn: str) -> dict[str, np.ndarray]:
     if not isinstance(grads, dict):
         raise TypeError(
             f"{fn}: grads must be a dict of arrays like {{'W1': ..., 'b1': ...}}, "
@@ -220,14 +229,14 @@ def _grad_arrays(grads, fn: str) -> dict:
     return {key: as_float_array(g, f"grads[{key!r}]", fn, finite=True) for key, g in grads.items()}
 
 
-def _global_norm(arrays: dict) -> float:
+def _global_norm(arrays: dict[str, np.ndarray]) -> float:
     peak = max((float(np.abs(a).max()) for a in arrays.values() if a.size), default=0.0)
     if peak == 0.0:
         return 0.0
     return peak * float(np.sqrt(sum(np.sum((a / peak) ** 2) for a in arrays.values())))
 
 
-def clip_by_global_norm(grads, max_norm):
+def clip_by_global_norm(grads: dict[str, np.ndarray], max_norm: float) -> dict[str, np.ndarray]:
     r"""Rescale a set of gradients so that their global norm is at most ``max_norm``.
 
     With :math:`G = \sqrt{\sum_k \lVert g_k \rVert^2}` over every array in ``grads``,

@@ -50,10 +50,12 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
 from backproplab import datasets
+from backproplab._types import ArrayLike, OptimizerLike
 from backproplab._validate import as_float_array, as_int, check_optimizer
 
 __all__ = ["SURFACES", "Surface", "descend", "get_surface"]
@@ -85,7 +87,7 @@ class Surface:
 
     name: str
     title: str
-    value_fn: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    value_fn: Callable[[np.ndarray], np.ndarray | np.float64] = field(repr=False)
     grad_fn: Callable[[np.ndarray], np.ndarray] = field(repr=False)
     dim: int
     xlim: tuple[float, float]
@@ -93,13 +95,13 @@ class Surface:
     minima: np.ndarray
     start: np.ndarray
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for attr, shape in (("minima", (-1, self.dim)), ("start", (self.dim,))):
             arr = np.array(getattr(self, attr), dtype=np.float64).reshape(shape)
             arr.setflags(write=False)
             object.__setattr__(self, attr, arr)
 
-    def value(self, w):
+    def value(self, w: ArrayLike) -> np.ndarray:
         r"""Loss :math:`L(w)`.
 
         Parameters
@@ -117,7 +119,7 @@ class Surface:
         with np.errstate(over="ignore", invalid="ignore"):
             return np.asarray(self.value_fn(w), dtype=np.float64)
 
-    def grad(self, w):
+    def grad(self, w: ArrayLike) -> np.ndarray:
         r"""Gradient :math:`\nabla L(w)` (a subgradient at kinks).
 
         Parameters
@@ -132,7 +134,7 @@ class Surface:
         with np.errstate(over="ignore", invalid="ignore"):
             return np.asarray(self.grad_fn(w), dtype=np.float64)
 
-    def _points(self, w, method: str) -> np.ndarray:
+    def _points(self, w: ArrayLike, method: str) -> np.ndarray:
         fn = f"{self.name}.{method}"
         w = as_float_array(w, "w", fn, finite=True)
         if w.ndim == 0 or w.shape[-1] != self.dim:
@@ -146,64 +148,66 @@ class Surface:
 _BOWL_B = 25.0
 
 
-def _bowl_value(w):
+def _bowl_value(w: np.ndarray) -> np.ndarray | np.float64:
     x, y = w[..., 0], w[..., 1]
     return 0.5 * (x**2 + _BOWL_B * y**2)
 
 
-def _bowl_grad(w):
+def _bowl_grad(w: np.ndarray) -> np.ndarray:
     return w * np.array([1.0, _BOWL_B])
 
 
-def _rosenbrock_value(w):
+def _rosenbrock_value(w: np.ndarray) -> np.ndarray | np.float64:
     x, y = w[..., 0], w[..., 1]
     return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
 
 
-def _rosenbrock_grad(w):
+def _rosenbrock_grad(w: np.ndarray) -> np.ndarray:
     x, y = w[..., 0], w[..., 1]
     dx = -2.0 * (1.0 - x) - 400.0 * x * (y - x**2)
     dy = 200.0 * (y - x**2)
     return np.stack([dx, dy], axis=-1)
 
 
-def _beale_terms(w):
+def _beale_terms(
+    w: np.ndarray,
+) -> tuple[np.ndarray | np.float64, np.ndarray | np.float64, tuple[np.ndarray | np.float64, ...]]:
     x, y = w[..., 0], w[..., 1]
     return x, y, (1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3)
 
 
-def _beale_value(w):
+def _beale_value(w: np.ndarray) -> np.ndarray | np.float64:
     _, _, (t1, t2, t3) = _beale_terms(w)
     return t1**2 + t2**2 + t3**2
 
 
-def _beale_grad(w):
+def _beale_grad(w: np.ndarray) -> np.ndarray:
     x, y, (t1, t2, t3) = _beale_terms(w)
     dx = 2.0 * (t1 * (y - 1.0) + t2 * (y**2 - 1.0) + t3 * (y**3 - 1.0))
     dy = 2.0 * x * (t1 + 2.0 * y * t2 + 3.0 * y**2 * t3)
     return np.stack([dx, dy], axis=-1)
 
 
-def _himmelblau_value(w):
+def _himmelblau_value(w: np.ndarray) -> np.ndarray | np.float64:
     x, y = w[..., 0], w[..., 1]
     return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
 
 
-def _himmelblau_grad(w):
+def _himmelblau_grad(w: np.ndarray) -> np.ndarray:
     x, y = w[..., 0], w[..., 1]
     a = x**2 + y - 11.0
     b = x + y**2 - 7.0
     return np.stack([4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b], axis=-1)
 
 
-def _saddle_value(w):
+def _saddle_value(w: np.ndarray) -> np.ndarray | np.float64:
     x, y = w[..., 0], w[..., 1]
     # x^2 - y^2 + y^4/4 + 1 written as a sum of squares, so it is never negative in float64
     # (the expanded form rounds to -2e-16 at the minima).
     return x**2 + (0.5 * y**2 - 1.0) ** 2
 
 
-def _saddle_grad(w):
+def _saddle_grad(w: np.ndarray) -> np.ndarray:
     x, y = w[..., 0], w[..., 1]
     return np.stack([2.0 * x, -2.0 * y + y**3], axis=-1)
 
@@ -216,11 +220,11 @@ _X1, _Y1 = 0.3, 0.8
 _W_STAR = _Y1 / _X1
 
 
-def _one_weight_value(w):
+def _one_weight_value(w: np.ndarray) -> np.ndarray | np.float64:
     return _X1 * np.abs(w[..., 0] - _W_STAR)
 
 
-def _one_weight_grad(w):
+def _one_weight_grad(w: np.ndarray) -> np.ndarray:
     return _X1 * np.sign(w - _W_STAR)
 
 
@@ -247,7 +251,7 @@ _TINY_NET_MIN = (2.603928774782543, 1.0142830755892098)
 _TINY_NET_BLOCK = 2048
 
 
-def _tiny_net_blocks(w, per_point):
+def _tiny_net_blocks(w: np.ndarray, per_point: Callable[..., np.ndarray]) -> np.ndarray:
     """Apply ``per_point(w1 (M, 1), w2 (M, 1), x, y) -> (M, k)`` block-wise over w (..., 2)."""
     x, y = _tiny_net_data()
     flat = w.reshape(-1, 2)
@@ -260,8 +264,8 @@ def _tiny_net_blocks(w, per_point):
     return out.reshape(*w.shape[:-1], out.shape[-1])
 
 
-def _tiny_net_loss(w):
-    def mse(w1, w2, x, y):
+def _tiny_net_loss(w: np.ndarray) -> np.ndarray | np.float64:
+    def mse(w1: np.ndarray, w2: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.mean((w2 * np.tanh(w1 * x) - y) ** 2, axis=1, keepdims=True)
 
     return _tiny_net_blocks(w, mse)[..., 0]
@@ -272,12 +276,12 @@ def _tiny_net_floor() -> float:
     return float(_tiny_net_loss(np.array(_TINY_NET_MIN)))
 
 
-def _tiny_net_value(w):
+def _tiny_net_value(w: np.ndarray) -> np.ndarray | np.float64:
     return np.maximum(_tiny_net_loss(w) - _tiny_net_floor(), 0.0)
 
 
-def _tiny_net_grad(w):
-    def grad(w1, w2, x, y):
+def _tiny_net_grad(w: np.ndarray) -> np.ndarray:
+    def grad(w1: np.ndarray, w2: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         h = np.tanh(w1 * x)
         r = 2.0 * (w2 * h - y)  # dL/dy_hat for each example, before the mean
         dw1 = np.mean(r * w2 * (1.0 - h**2) * x, axis=1)
@@ -381,7 +385,7 @@ SURFACES: Mapping[str, Surface] = MappingProxyType(
 """Every named surface, read-only: ``SURFACES["rosenbrock"]``."""
 
 
-def get_surface(name):
+def get_surface(name: str | Surface) -> Surface:
     """Look up a surface by name.
 
     Parameters
@@ -416,7 +420,12 @@ def get_surface(name):
         ) from None
 
 
-def descend(surface, optimizer, start=None, steps=100):
+def descend(
+    surface: Surface | str,
+    optimizer: OptimizerLike,
+    start: ArrayLike | None = None,
+    steps: int = 100,
+) -> np.ndarray:
     r"""Follow an optimizer across a surface and return every iterate.
 
     .. math:: w_0 = \text{start}, \qquad (w_{k}, s_{k}) = \text{update}(w_{k-1},
@@ -482,7 +491,7 @@ def descend(surface, optimizer, start=None, steps=100):
     return path
 
 
-def _call(method, args, name: str, k: int):
+def _call(method: Callable[..., object], args: tuple, name: str, k: int) -> object:
     try:
         return method(*args)
     except Exception as exc:
@@ -491,7 +500,7 @@ def _call(method, args, name: str, k: int):
         ) from exc
 
 
-def _unpack_update(out, d: int, k: int):
+def _unpack_update(out: object, d: int, k: int) -> tuple[np.ndarray, Any]:
     if not isinstance(out, tuple) or len(out) != 2:
         got = f"a tuple of length {len(out)}" if isinstance(out, tuple) else type(out).__name__
         raise TypeError(f"descend: optimizer.update must return (w, state) at step {k}, got {got}")

@@ -14,10 +14,12 @@ its own optimizer state. Any object with ``init(w) -> state`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
+from backproplab._types import ArrayLike, LossAndGrads, OptimizerLike
 from backproplab._validate import (
     as_float_array,
     as_int,
@@ -30,7 +32,13 @@ from backproplab._validate import (
 __all__ = ["accuracy", "iterate_minibatches", "train"]
 
 
-def iterate_minibatches(X, y, batch_size, rng, shuffle=True):
+def iterate_minibatches(
+    X: ArrayLike,
+    y: ArrayLike,
+    batch_size: int | None,
+    rng: np.random.Generator | None,
+    shuffle: bool = True,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     r"""Yield the mini-batches of one epoch, each example exactly once.
 
     Parameters
@@ -75,14 +83,27 @@ def iterate_minibatches(X, y, batch_size, rng, shuffle=True):
     return _batches(X, y, N, B, rng if shuffle else None)
 
 
-def _batches(X, y, N: int, B: int, rng):
+def _batches(
+    X: np.ndarray, y: np.ndarray, N: int, B: int, rng: np.random.Generator | None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     order = rng.permutation(N) if rng is not None else np.arange(N)
     for start in range(0, N, B):
         idx = order[start : start + B]
         yield X[idx], y[idx]  # fancy indexing copies
 
 
-def train(params, loss_and_grads, X, y, optimizer, epochs, batch_size, rng, *, shuffle=True):
+def train(
+    params: Mapping[str, ArrayLike],
+    loss_and_grads: LossAndGrads,
+    X: ArrayLike,
+    y: ArrayLike,
+    optimizer: OptimizerLike,
+    epochs: int,
+    batch_size: int | None,
+    rng: np.random.Generator | None,
+    *,
+    shuffle: bool = True,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     r"""Minimise a loss over mini-batches with any optimizer, without touching the inputs.
 
     For each epoch and each mini-batch :math:`(X_b, y_b)`:
@@ -177,7 +198,7 @@ def train(params, loss_and_grads, X, y, optimizer, epochs, batch_size, rng, *, s
     return params, {"loss": np.array(losses), "epoch_loss": np.array(epoch_losses)}
 
 
-def _examples(X, y, fn: str):
+def _examples(X: ArrayLike, y: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray, int]:
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0:
@@ -193,7 +214,13 @@ def _examples(X, y, fn: str):
     return X, y, X.shape[0]
 
 
-def _loss_and_grads(loss_and_grads, params, X_b, y_b, where: str):
+def _loss_and_grads(
+    loss_and_grads: LossAndGrads,
+    params: dict[str, np.ndarray],
+    X_b: np.ndarray,
+    y_b: np.ndarray,
+    where: str,
+) -> tuple[float, Any]:
     # Weights that are finite but huge overflow in the forward pass; the layers then refuse
     # the non-finite activations. That is divergence too, and is reported as such.
     try:
@@ -218,7 +245,7 @@ def _loss_and_grads(loss_and_grads, params, X_b, y_b, where: str):
     return loss, grads
 
 
-def _check_grads(grads, params, where: str) -> None:
+def _check_grads(grads: object, params: dict[str, np.ndarray], where: str) -> None:
     if not isinstance(grads, Mapping) or set(grads) != set(params):
         got = sorted(grads) if isinstance(grads, Mapping) else type(grads).__name__
         raise ValueError(
@@ -243,7 +270,7 @@ def _diverged(what: str, where: str) -> str:
     )
 
 
-def accuracy(scores, y):
+def accuracy(scores: ArrayLike, y: ArrayLike) -> float:
     r"""Fraction of examples whose highest score is the true class.
 
     .. math:: \text{acc} = \frac{1}{N} \sum_n [\arg\max_k s_{nk} = y_n]
