@@ -104,8 +104,8 @@ def static_explorer():
     """The book's explorer in headless Chromium: median redraw over 40 moves of the start."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
-        from support.browser import CHROMIUM, CHROMIUM_ARGS
         from playwright.sync_api import sync_playwright
+        from support.browser import CHROMIUM, CHROMIUM_ARGS
     except ImportError as exc:
         print(f"static explorer: skipped ({exc})")
         return
