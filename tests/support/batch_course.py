@@ -6,7 +6,7 @@ helpers this module imports): a copy of ``solutions/<id>/`` and of the repositor
 ``nbgrader_config.py`` (rooted wherever it is copied), a fixed ``.grading-secret`` so the
 salted random cases are the same in every gradebook, and ``nbgrader generate_assignment``.
 Each submission is the release notebook with some solution cells filled in: the reference, a
-mutant from ``tests/grading_mutants/<id>.py``, or the untouched stub.
+mutant from ``tests/checks/mutants/<id>.py``, or the untouched stub.
 """
 
 import json
@@ -107,7 +107,8 @@ def reference_answers(root, assignment_id):
 
 
 def mutants(assignment_id):
-    """The mutation bank of the assignment: a list of ``{"function", "source", ...}``."""
+    """The mutants of the assignment's bank, each ``{"function", "source", "message", ...}``
+    with its source materialised (see ``support.solutions``)."""
     return load_bank(assignment_id)[0]
 
 
