@@ -1,7 +1,8 @@
 """Mutation testing of the graders: every known-wrong implementation must fail its check.
 
 For each assignment with a bank ``tests/checks/mutants/<id>.py`` (``MUTANTS`` and
-``ALTERNATIVES``, plain data; format in the grading API brief):
+``ALTERNATIVES``, plain data: mostly small edits of the reference solution's functions; format
+in ``tests/support/solutions.py``, the loader in ``tests/checks/test_banks.py``):
 
 - the namespace of the reference solution is built from ``solutions/<id>/<id>.ipynb``: the
   definitions (imports, functions, classes, constants) of its solution cells and of its locked,

@@ -24,7 +24,6 @@ import html
 import json
 import os
 import re
-import runpy
 import shutil
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from support.notebooks import (
     source,
     submission,
 )
+from support.solutions import load_bank
 
 from backproplab.grading import ASSIGNMENTS
 
@@ -49,7 +49,6 @@ pytestmark = pytest.mark.nbgrader
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
-BANKS = REPO / "tests" / "checks" / "mutants"
 NBGRADER = Path(sys.executable).with_name("nbgrader")
 STUDENTS = ("reference", "blank", "partial")
 NOT_IMPLEMENTED = re.compile(r"not implemented yet", re.IGNORECASE)
@@ -126,8 +125,8 @@ def wrong_version(assignment_id, release, solution):
     """A mutant of the last graded function that has one (nothing later in the notebook calls
     it, so only its own test cell fails), or a function returning None without a bank."""
     functions = [grade_id(cell) for cell in solution_cells(solution)]
-    bank = BANKS / f"{assignment_id}.py"
-    mutants = runpy.run_path(str(bank)).get("MUTANTS", []) if bank.is_file() else []
+    bank = load_bank(assignment_id)
+    mutants = bank[0] if bank else []
     for function in reversed(functions):
         for mutant in mutants:
             if mutant["function"] == function:

@@ -107,7 +107,8 @@ def reference_answers(root, assignment_id):
 
 
 def mutants(assignment_id):
-    """The mutation bank of the assignment: a list of ``{"function", "source", ...}``."""
+    """The mutants of the assignment's bank, each ``{"function", "source", "message", ...}``
+    with its source materialised (see ``support.solutions``)."""
     return load_bank(assignment_id)[0]
 
 

@@ -1,10 +1,34 @@
 """The reference solutions as code: each assignment's solution namespace, and running a check
 on it (in process, or sandboxed as ``nbgrader autograde`` does). The mutation tests, the checks'
-tests and ``make mutation-report`` share these."""
+tests and ``make mutation-report`` share these.
+
+Mutation banks. ``tests/checks/mutants/<id>.py`` holds plain data: ``MUTANTS`` (wrong
+implementations that the check must fail) and ``ALTERNATIVES`` (other correct ones that must
+pass), each a dict from a graded function (the ``grade_id`` of its solution cell) to a list of
+variants of it, in order. A variant is a dict with
+
+- ``message`` (mutants): a regex that the check's failure message must match (``re.search``,
+  case insensitive);
+- either ``edits``, a list of ``(old, new)`` string pairs that turn the reference function into
+  the variant, or ``source``, the variant's whole code, for one that is not a small change of
+  the reference (an alternative written differently, a rewrite).
+
+The reference function is the source of that solution cell in ``solutions/<id>/<id>.ipynb``,
+docstring included, without its ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines. Each
+``old`` must occur exactly once in it, and the edits must not overlap; they are all located in
+the reference first, then applied together (so no edit sees another's result). An ``old`` that
+is missing or ambiguous (the solution changed, say) raises :class:`BankError`, naming the bank,
+the variant and the text: an edit never silently stops applying. :func:`load_bank` returns
+each variant as a dict with ``function`` and its ``source`` materialised (the edited function's
+full code, which must define ``function``), plus its other keys; the consumers read
+``function``, ``source`` and ``message``.
+"""
 
 import ast
 import functools
+import itertools
 import json
+import re
 import runpy
 import warnings
 from pathlib import Path
@@ -21,19 +45,104 @@ SOLUTIONS = REPO / "solutions"
 BANKS = REPO / "tests" / "checks" / "mutants"
 # Statements that only define things; anything else in a cell (a plot, a demo run) is skipped.
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 def notebook_path(assignment_id):
     return SOLUTIONS / assignment_id / f"{assignment_id}.ipynb"
 
 
-def load_bank(assignment_id):
-    """``(mutants, alternatives)`` of an assignment's bank, or ``None`` without a bank."""
-    path = BANKS / f"{assignment_id}.py"
+class BankError(ValueError):
+    """A mutation bank entry that cannot be built from the reference solution."""
+
+
+def load_bank(assignment_id, banks=BANKS):
+    """``(mutants, alternatives)`` of an assignment's bank, or ``None`` without a bank.
+
+    Each is a list of dicts, the variants in bank order, with ``function`` and ``source`` (see
+    the module docstring).
+    """
+    path = Path(banks) / f"{assignment_id}.py"
     if not path.is_file():
         return None
     bank = runpy.run_path(str(path))
-    return list(bank.get("MUTANTS", [])), list(bank.get("ALTERNATIVES", []))
+    name = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    return (
+        _materialise(assignment_id, bank.get("MUTANTS", {}), "mutant", name),
+        _materialise(assignment_id, bank.get("ALTERNATIVES", {}), "alternative", name),
+    )
+
+
+def _materialise(assignment_id, bank_part, kind, bank):
+    """The variants of ``MUTANTS`` or ``ALTERNATIVES``, each with its ``source`` built; labelled
+    as their tests are, ``<id>-<function>-mutant<k>``."""
+    if not isinstance(bank_part, dict):
+        raise BankError(f"{bank}: MUTANTS and ALTERNATIVES map functions to lists of variants")
+    variants = []
+    for function, entries in bank_part.items():
+        reference = reference_sources(assignment_id).get(function)
+        for k, entry in enumerate(entries, 1):
+            label = f"{bank}: {assignment_id}-{function}-{kind}{k}"
+            if ("edits" in entry) == ("source" in entry):
+                raise BankError(f"{label} needs either `edits` or `source` (not both)")
+            if "source" in entry:
+                source = entry["source"]
+            elif reference is None:
+                raise BankError(f"{label}: {function} is not a solution cell of {assignment_id}")
+            else:
+                where = f"{label}: the reference {function}"
+                source = apply_edits(reference, entry["edits"], where)
+            try:
+                tree = ast.parse(source)
+            except SyntaxError as error:
+                raise BankError(f"{label} does not parse ({error}):\n{source}") from None
+            if function not in {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}:
+                raise BankError(f"{label} does not define {function}():\n{source}")
+            variants.append({"function": function, **entry, "source": source})
+    return variants
+
+
+def apply_edits(source, edits, name="the source"):
+    """``source`` with each ``(old, new)`` of ``edits`` applied.
+
+    Every ``old`` is located in ``source`` first (it must occur there exactly once, and no two
+    may overlap), then all are replaced together. Raises :class:`BankError` otherwise, the
+    message naming the text and ``name`` (what ``source`` is).
+    """
+    spans = []
+    for edit in edits:
+        if not (isinstance(edit, tuple | list) and len(edit) == 2):
+            raise BankError(f"{name}: an edit is an (old, new) pair, not {edit!r}")
+        old, new = edit
+        if not (isinstance(old, str) and isinstance(new, str) and old):
+            raise BankError(f"{name}: an edit is an (old, new) pair of strings, not {edit!r}")
+        count = source.count(old)
+        if count == 0:
+            raise BankError(f"{name} does not contain this text (did it change?):\n{old!r}")
+        if count > 1:
+            raise BankError(f"{name} contains this text {count} times, not once:\n{old!r}")
+        start = source.index(old)
+        spans.append((start, start + len(old), new))
+    spans.sort()
+    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
+        if start < end:
+            raise BankError(f"{name}: two edits overlap on:\n{source[start:end]!r}")
+    for start, end, new in reversed(spans):
+        source = source[:start] + new + source[end:]
+    return source
+
+
+@functools.cache
+def reference_sources(assignment_id):
+    """``{function: source}`` of the solution cells, without the solution marker lines."""
+    sources = {}
+    for cell in _notebook(assignment_id)["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and meta.get("solution"):
+            code = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            lines = code.splitlines(True)
+            sources[meta["grade_id"]] = "".join(l for l in lines if not SOLUTION_MARKER.match(l))
+    return sources
 
 
 def _is_definition(node):

@@ -1,380 +1,124 @@
-"""Mutation bank for ch05_backprop: known-wrong implementations and valid alternatives."""
+"""Mutation bank for ch05_backprop: wrong implementations to catch, valid ones to pass.
 
-MUTANTS = [
-    # --- chain1d_gradients -------------------------------------------------------------------
-    {
-        "function": "chain1d_gradients",
-        "message": r"factor 2|2 times too small",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = a[L] - y
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta * w[j]
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"activation a instead of at z",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        s = 1 / (1 + np.exp(-a[j + 1]))
-        delta = da * s * (1.0 - s)
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta * w[j]
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"instead of a.{0,3}⁻¹|layer below",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j + 1]; db[j] = delta
-        da = delta * w[j]
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"misses the weight",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"reverse order",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw, db = [], []
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw.append(delta * a[j]); db.append(delta)
-        da = delta * w[j]
-    return (a[L] - y) ** 2, np.array(dw), np.array(db)
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"opposite sign",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (y - a[L])
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta * w[j]
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"nan or inf|overflow",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        e = np.exp(w[j] * a[j] + b[j])
-        a[j + 1] = e / (1 + e)
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta * w[j]
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"3 values|returned 2",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    w = np.asarray(w, dtype=float); b = np.asarray(b, dtype=float)
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta * w[j]
-    return dw, db
-""",
-    },
-    {
-        "function": "chain1d_gradients",
-        "message": r"changed its input `w`",
-        "source": """
-def chain1d_gradients(x, y, w, b):
-    L = w.size
-    a = np.empty(L + 1); a[0] = x
-    for j in range(L):
-        a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))
-    dw = np.empty(L); db = np.empty(L)
-    da = 2 * (a[L] - y)
-    for j in range(L - 1, -1, -1):
-        delta = da * a[j + 1] * (1.0 - a[j + 1])
-        dw[j] = delta * a[j]; db[j] = delta
-        da = delta * w[j]
-        w[j] = 0.0
-    return (a[L] - y) ** 2, dw, db
-""",
-    },
-    # --- dense_forward -----------------------------------------------------------------------
-    {
-        "function": "dense_forward",
-        "message": r"bias b is missing",
-        "source": """
-def dense_forward(x, W, b):
-    return x @ W, (x, W, b)
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"shape.*Is it transposed",
-        "source": """
-def dense_forward(x, W, b):
-    return (x @ W + b).T, (x, W, b)
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"cache \(x, W, b\)",
-        "source": """
-def dense_forward(x, W, b):
-    return x @ W + b, (x, W)
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"in this order",
-        "source": """
-def dense_forward(x, W, b):
-    return x @ W + b, (W, x, b)
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"2 values",
-        "source": """
-def dense_forward(x, W, b):
-    return x @ W + b
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"raised ValueError",
-        "source": """
-def dense_forward(x, W, b):
-    return W @ x + b, (x, W, b)
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"changed its input `x`",
-        "source": """
-def dense_forward(x, W, b):
-    out = x @ W + b
-    x *= 1.0 + 1e-3
-    return out, (x, W, b)
-""",
-    },
-    {
-        "function": "dense_forward",
-        "message": r"float32",
-        "source": """
-def dense_forward(x, W, b):
-    return (x @ W + b).astype(np.float32), (x, W, b)
-""",
-    },
-    # --- dense_backward ----------------------------------------------------------------------
-    {
-        "function": "dense_backward",
-        "message": r"transpose of W is missing|shape",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    return dout @ W, x.T @ dout, dout.sum(axis=0)
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"transposed",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    return dout @ W.T, dout.T @ x, dout.sum(axis=0)
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"wrong axis|shape",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    return dout @ W.T, x.T @ dout, dout.sum(axis=1)
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"mean over the batch|times too small",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"divided by the batch size|times too small",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    N = x.shape[0]
-    return dout @ W.T, x.T @ dout / N, dout.sum(axis=0) / N
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"times too large|batch size",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    N = x.shape[0]
-    return dout @ W.T, N * (x.T @ dout), dout.sum(axis=0)
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"db.*shape|keepdims",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    return dout @ W.T, x.T @ dout, dout.sum(axis=0, keepdims=True)
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"returned a list|NumPy array",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    return dout @ W.T, x.T @ dout, list(dout.sum(axis=0))
-""",
-    },
-    {
-        "function": "dense_backward",
-        "message": r"changed its input `dout`",
-        "source": """
-def dense_backward(dout, cache):
-    x, W, b = cache
-    db = dout.sum(axis=0)
-    dout -= 0
-    dout[0] = 0.0
-    return dout @ W.T, x.T @ dout, db
-""",
-    },
-    # --- mlp_backward ------------------------------------------------------------------------
-    {
-        "function": "mlp_backward",
-        "message": r"ReLU backward is missing",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = {}
-    da = dout
-    for l in range(len(caches), 0, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        da, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(da, dense_cache)
-    return grads
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"z >= 0",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = {}
-    da = dout
-    for l in range(len(caches), 0, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        dz = da if relu_cache is None else da * (relu_cache[0] >= 0)
-        da, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dz, dense_cache)
-    return grads
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"keys.*'W1', not 'dW1'",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = {}
-    da = dout
-    for l in range(len(caches), 0, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        dz = da if relu_cache is None else relu_backward(da, relu_cache)
-        da, grads[f"dW{l}"], grads[f"db{l}"] = dense_backward(dz, dense_cache)
-    return grads
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"wrong grads\['W",
-        "source": """
+``MUTANTS`` and ``ALTERNATIVES`` map each graded function to its variants, each run on top of
+the solution notebook in place of that function. A variant is either ``edits``, ``(old, new)``
+pairs applied to the function's reference solution (each ``old`` occurs there exactly once), or
+its whole ``source`` when it is not a small change. A mutant's ``message`` is a regex that its
+failure message must match. Format: ``tests/support/solutions.py``.
+"""
+
+MUTANTS = {
+    "chain1d_gradients": [
+        {"message": r"factor 2|2 times too small", "edits": [("2.0 * (a[L] - y)", "a[L] - y")]},
+        {
+            "message": r"activation a instead of at z",
+            "edits": [
+                (
+                    "        delta = da * a[j + 1] * (1.0 - a[j + 1])",
+                    "        s = 1 / (1 + np.exp(-a[j + 1]))\n        delta = da * s * (1.0 - s)",
+                )
+            ],
+        },
+        {
+            "message": r"instead of a.{0,3}⁻¹|layer below",
+            "edits": [("delta * a[j]", "delta * a[j + 1]")],
+        },
+        {"message": r"misses the weight", "edits": [("delta * w[j]", "delta")]},
+        {
+            "message": r"reverse order",
+            "edits": [
+                ("dw = np.empty(L)\n    db = np.empty(L)", "dw, db = [], []"),
+                ("dw[j] = delta * a[j]", "dw.append(delta * a[j])"),
+                ("db[j] = delta", "db.append(delta)"),
+                ("cost, dw, db", "cost, np.array(dw), np.array(db)"),
+            ],
+        },
+        {"message": r"opposite sign", "edits": [("2.0 * (a[L] - y)", "2.0 * (y - a[L])")]},
+        {
+            "message": r"nan or inf|overflow",
+            "edits": [
+                (
+                    "a[j + 1] = 0.5 * (1.0 + np.tanh((w[j] * a[j] + b[j]) / 2))",
+                    "e = np.exp(w[j] * a[j] + b[j])\n        a[j + 1] = e / (1 + e)",
+                )
+            ],
+        },
+        {"message": r"3 values|returned 2", "edits": [("return cost, dw, db", "return dw, db")]},
+        {
+            "message": r"changed its input `w`",
+            "edits": [("    return cost", "        w[j] = 0.0\n    return cost")],
+        },
+    ],
+    "dense_forward": [
+        {"message": r"bias b is missing", "edits": [("out = x @ W + b", "out = x @ W")]},
+        {"message": r"shape.*Is it transposed", "edits": [("return out,", "return out.T,")]},
+        {
+            "message": r"cache \(x, W, b\)",
+            "edits": [("return out, (x, W, b)", "return out, (x, W)")],
+        },
+        {
+            "message": r"in this order",
+            "edits": [("return out, (x, W, b)", "return out, (W, x, b)")],
+        },
+        {"message": r"2 values", "edits": [("return out, (x, W, b)", "return out")]},
+        {"message": r"raised ValueError", "edits": [("out = x @ W + b", "out = W @ x + b")]},
+        {
+            "message": r"changed its input `x`",
+            "edits": [("    return out", "    x *= 1.0 + 1e-3\n    return out")],
+        },
+        {"message": r"float32", "edits": [("return out,", "return out.astype(np.float32),")]},
+    ],
+    "dense_backward": [
+        {"message": r"transpose of W is missing|shape", "edits": [("dout @ W.T", "dout @ W")]},
+        {"message": r"transposed", "edits": [("x.T @ dout", "dout.T @ x")]},
+        {"message": r"wrong axis|shape", "edits": [("dout.sum(axis=0)", "dout.sum(axis=1)")]},
+        {"message": r"mean over the batch|times too small", "edits": [("dout.sum", "dout.mean")]},
+        {
+            "message": r"divided by the batch size|times too small",
+            "edits": [
+                ("x.T @ dout,", "x.T @ dout / x.shape[0],"),
+                ("dout.sum(axis=0)", "dout.sum(axis=0) / x.shape[0]"),
+            ],
+        },
+        {
+            "message": r"times too large|batch size",
+            "edits": [("x.T @ dout,", "x.shape[0] * (x.T @ dout),")],
+        },
+        {
+            "message": r"db.*shape|keepdims",
+            "edits": [("dout.sum(axis=0)", "dout.sum(axis=0, keepdims=True)")],
+        },
+        {
+            "message": r"returned a list|NumPy array",
+            "edits": [("dout.sum(axis=0)", "list(dout.sum(axis=0))")],
+        },
+        {
+            "message": r"changed its input `dout`",
+            "edits": [
+                (
+                    "x, W, b = cache",
+                    "x, W, b = cache\n    db = dout.sum(axis=0)\n    dout[0] = 0.0",
+                ),
+                ("dout.sum(axis=0)", "db"),
+            ],
+        },
+    ],
+    "mlp_backward": [
+        {
+            "message": r"ReLU backward is missing",
+            "edits": [("dense_backward(dz, dense_cache)", "dense_backward(da, dense_cache)")],
+        },
+        {
+            "message": r"z >= 0",
+            "edits": [("relu_backward(da, relu_cache)", "da * (relu_cache[0] >= 0)")],
+        },
+        {
+            "message": r"keys.*'W1', not 'dW1'",
+            "edits": [('grads[f"W{l}"], grads[f"b{l}"]', 'grads[f"dW{l}"], grads[f"db{l}"]')],
+        },
+        {
+            "message": r"wrong grads\['W",
+            "source": """
 def mlp_backward(dout, caches):
     # applies each layer's ReLU mask to the layer below (off by one)
     grads = {}
@@ -389,189 +133,78 @@ def mlp_backward(dout, caches):
             da = relu_backward(da, caches[l - 1][1]) if caches[l - 1][1] is not None else da
     return grads
 """,
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"should return a dict",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = []
-    da = dout
-    for l in range(len(caches), 0, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        dz = da if relu_cache is None else relu_backward(da, relu_cache)
-        da, dW, db = dense_backward(dz, dense_cache)
-        grads = [dW, db] + grads
-    return grads
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"ReLU backward is missing",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = {}
-    da = dout
-    for l in range(len(caches), 1, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        dz = da if relu_cache is None else relu_backward(da, relu_cache)
-        da, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dz, dense_cache)
-    grads["W1"] = caches[0][0][0].T @ da
-    grads["b1"] = da.sum(axis=0)
-    return grads
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"raised TypeError|NoneType",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = {}
-    da = dout
-    for l in range(len(caches), 0, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        dz = relu_backward(da, relu_cache)
-        da, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dz, dense_cache)
-    return grads
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "message": r"times too small|batch",
-        "source": """
-def mlp_backward(dout, caches):
-    grads = {}
-    da = dout / dout.shape[0]
-    for l in range(len(caches), 0, -1):
-        dense_cache, relu_cache = caches[l - 1]
-        dz = da if relu_cache is None else relu_backward(da, relu_cache)
-        da, grads[f"W{l}"], grads[f"b{l}"] = dense_backward(dz, dense_cache)
-    return grads
-""",
-    },
-    # --- numerical_gradient ------------------------------------------------------------------
-    {
-        "function": "numerical_gradient",
-        "message": r"one-sided",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    grad = np.zeros(x.shape)
-    fx = f(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        grad[i] = (f(x) - fx) / h
-        x[i] = old
-    return grad
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "message": r"factor 1/2|2 times",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        fp = f(x)
-        x[i] = old - h
-        fm = f(x)
-        x[i] = old
-        grad[i] = (fp - fm) / h
-    return grad
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "message": r"changed its input `x`",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        x[i] += h
-        fp = f(x)
-        x[i] -= 2 * h
-        fm = f(x)
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "message": r"changed its input `x`",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        x[i] += h
-        fp = f(x)
-        x[i] -= 2 * h
-        fm = f(x)
-        x[i] += h
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "message": r"wrong grad.*h = 0\\.1|h = 0.1",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    step = 1e-5
-    grad = np.zeros(x.shape)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + step
-        fp = f(x)
-        x[i] = old - step
-        fm = f(x)
-        x[i] = old
-        grad[i] = (fp - fm) / (2 * step)
-    return grad
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "message": r"raised|wrong grad",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    grad = np.zeros(x.shape)
-    for i in range(x.shape[0]):
-        old = x[i].copy()
-        x[i] = old + h
-        fp = f(x)
-        x[i] = old - h
-        fm = f(x)
-        x[i] = old
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "message": r"shape",
-        "source": """
-def numerical_gradient(f, x, h=1e-5):
-    flat = x.reshape(-1)
-    grad = np.zeros(flat.size)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
-        fp = f(x)
-        flat[i] = old - h
-        fm = f(x)
-        flat[i] = old
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
-""",
-    },
-]
+        },
+        {
+            "message": r"should return a dict",
+            "edits": [
+                ("grads = {}", "grads = []"),
+                ('da, grads[f"W{l}"], grads[f"b{l}"]', "da, dW, db"),
+                ("    return grads", "        grads = [dW, db] + grads\n    return grads"),
+            ],
+        },
+        {
+            "message": r"ReLU backward is missing",
+            "edits": [
+                ("range(len(caches), 0, -1)", "range(len(caches), 1, -1)"),
+                (
+                    "    return grads",
+                    '    grads["W1"] = caches[0][0][0].T @ da\n'
+                    '    grads["b1"] = da.sum(axis=0)\n'
+                    "    return grads",
+                ),
+            ],
+        },
+        {
+            "message": r"raised TypeError|NoneType",
+            "edits": [
+                (
+                    "dz = da if relu_cache is None else relu_backward(da, relu_cache)",
+                    "dz = relu_backward(da, relu_cache)",
+                )
+            ],
+        },
+        {
+            "message": r"times too small|batch",
+            "edits": [("    da = dout\n", "    da = dout / dout.shape[0]\n")],
+        },
+    ],
+    "numerical_gradient": [
+        {
+            "message": r"one-sided",
+            "edits": [("grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f(x)) / h")],
+        },
+        {
+            "message": r"factor 1/2|2 times",
+            "edits": [("(f_plus - f_minus) / (2 * h)", "(f_plus - f_minus) / h")],
+        },
+        {"message": r"changed its input `x`", "edits": [("        x[i] = old\n", "")]},
+        {
+            "message": r"changed its input `x`",
+            "edits": [
+                ("x[i] = old + h", "x[i] += h"),
+                ("x[i] = old - h", "x[i] -= 2 * h"),
+                ("        x[i] = old\n", "        x[i] += h\n"),
+            ],
+        },
+        {
+            "message": r"wrong grad.*h = 0\\.1|h = 0.1",
+            "edits": [("grad = np.zeros(x.shape)", "h = 1e-5\n    grad = np.zeros(x.shape)")],
+        },
+        {
+            "message": r"raised|wrong grad",
+            "edits": [
+                ("np.ndindex(x.shape)", "range(x.shape[0])"),
+                ("old = x[i]", "old = x[i].copy()"),
+            ],
+        },
+        {"message": r"shape", "edits": [("return grad", "return grad.reshape(-1)")]},
+    ],
+}
 
-ALTERNATIVES = [
-    {
-        "function": "chain1d_gradients",
-        "source": """
+ALTERNATIVES = {
+    "chain1d_gradients": [
+        {
+            "source": """
 def chain1d_gradients(x, y, w, b):
     acts, zs = [float(x)], []
     for wj, bj in zip(w, b):
@@ -586,30 +219,33 @@ def chain1d_gradients(x, y, w, b):
     db = np.array(deltas)
     dw = db * np.array(acts[:-1])
     return float((acts[-1] - y) ** 2), dw, db
-""",
-    },
-    {
-        "function": "dense_forward",
-        "source": """
+"""
+        }
+    ],
+    "dense_forward": [
+        {
+            "source": """
 def dense_forward(x, W, b):
     out = np.dot(x, W) + b[np.newaxis, :]
     return out, (x.copy(), W.copy(), b.copy())
-""",
-    },
-    {
-        "function": "dense_backward",
-        "source": """
+"""
+        }
+    ],
+    "dense_backward": [
+        {
+            "source": """
 def dense_backward(dout, cache):
     x, W, _ = cache
     dx = np.einsum("nm,dm->nd", dout, W)
     dW = np.einsum("nd,nm->dm", x, dout)
     db = np.ones(dout.shape[0]) @ dout
     return dx, dW, db
-""",
-    },
-    {
-        "function": "mlp_backward",
-        "source": """
+"""
+        }
+    ],
+    "mlp_backward": [
+        {
+            "source": """
 def mlp_backward(dout, caches):
     grads = {}
     upstream = dout
@@ -621,11 +257,12 @@ def mlp_backward(dout, caches):
         grads["b" + str(index + 1)] = upstream.sum(axis=0)
         upstream = upstream @ W.T
     return grads
-""",
-    },
-    {
-        "function": "numerical_gradient",
-        "source": """
+"""
+        }
+    ],
+    "numerical_gradient": [
+        {
+            "source": """
 def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros_like(x, dtype=float)
     it = np.nditer(x, flags=["multi_index"])
@@ -639,6 +276,7 @@ def numerical_gradient(f, x, h=1e-5):
         grad[i] = (fp - fm) / (2 * h)
         it.iternext()
     return grad
-""",
-    },
-]
+"""
+        }
+    ],
+}

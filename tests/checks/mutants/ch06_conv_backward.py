@@ -1,822 +1,199 @@
-"""Mutation bank for ch06_conv_backward: known-wrong implementations and valid alternatives.
+"""Mutation bank for ch06_conv_backward: wrong implementations to catch, valid ones to pass.
 
-Each mutant is the reference solution with one mistake a student makes; its regex is what
-the failure message must say. Alternatives are different but correct and must pass.
+``MUTANTS`` and ``ALTERNATIVES`` map each graded function to its variants, each run on top of
+the solution notebook in place of that function. A variant is either ``edits``, ``(old, new)``
+pairs applied to the function's reference solution (each ``old`` occurs there exactly once), or
+its whole ``source`` when it is not a small change. A mutant's ``message`` is a regex that its
+failure message must match. Format: ``tests/support/solutions.py``.
 """
 
-MUTANTS = [
-    {
-        "function": "conv2d_forward_naive",
-        "message": "flipped|cross-correlation",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f, :, ::-1, ::-1]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "bias",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f])
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "stride is ignored",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i : i + HH, j : j + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "padding is missing",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = x
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "first input channel|channels",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window[0] * w[f, 0]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "mind the 1 \\+",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "float32|float64",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out), dtype=np.float32)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "list|np\\.array",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out.tolist(), (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "\\(F, N, H",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((F, N, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[f, n, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "changed its input `x`",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    x -= 0.0 if pad else x.min()
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "frameworks floor",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    # rejects the layers whose windows do not tile the padded input (the old rule)
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:
-        raise ValueError("the windows do not tile the padded input")
-    H_out = 1 + (H + 2 * pad - HH) // stride
-    W_out = 1 + (W + 2 * pad - WW) // stride
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "frameworks floor",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    # true division: a float size on a floored layer
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + (H + 2 * pad - HH) / stride
-    W_out = 1 + (W + 2 * pad - WW) / stride
-    if H_out == int(H_out) and W_out == int(W_out):
-        H_out, W_out = int(H_out), int(W_out)
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "message": "frameworks floor",
-        "source": """
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
-    # ceiling instead of floor, and the last (partial) window cut to what is left
-    N, C, H, W = x.shape
-    F, _, HH, WW = w.shape
-    H_out = 1 + -(-(H + 2 * pad - HH) // stride)
-    W_out = 1 + -(-(W + 2 * pad - WW) // stride)
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((N, F, H_out, W_out))
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    window = xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]
-                    a, d = window.shape[1:]
-                    out[n, f, i, j] = np.sum(window * w[f, :, :a, :d]) + b[f]
-    return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "unrotated|rotation",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f, :, ::-1, ::-1]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "only the first example",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    if n == 0:
-                        dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "averaged over the batch",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw / N, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "overwritten|accumulated",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] = delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "axes \\(0, 2, 3\\)",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, dout.sum(axis=(0, 1))
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "mean instead of a sum",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db / (N * H_out * W_out)
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "db is not summed over the batch",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, dout[0].sum(axis=(1, 2))
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "crop the padding",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dxp, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "-0 == 0",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad:-pad, pad:-pad]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "stride is ignored",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i, i + HH)
-                    cols = slice(j, j + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "overwritten \\(=\\) instead of accumulated \\(\\+=\\) where windows overlap",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] = delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "changed its input `cache`",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    x *= 1.0 + (pad == 0)
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "frameworks floor",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    # rejects the layers whose windows do not tile the padded input (the old rule)
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:
-        raise ValueError("the windows do not tile the padded input")
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros(xp.shape)
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "message": "read by no window",
-        "source": """
-def conv2d_backward_naive(dout, cache):
-    # dx_padded only as large as the area the windows reach: unread rows fall off dx
-    x, w, b, stride, pad = cache
-    N, F, H_out, W_out = dout.shape
-    HH, WW = w.shape[2:]
-    H, W = x.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp = np.zeros((N, x.shape[1], (H_out - 1) * stride + HH, (W_out - 1) * stride + WW))
-    dw = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(H_out):
-                for j in range(W_out):
-                    rows = slice(i * stride, i * stride + HH)
-                    cols = slice(j * stride, j * stride + WW)
-                    delta = dout[n, f, i, j]
-                    dxp[n, :, rows, cols] += delta * w[f]
-                    dw[f] += delta * xp[n, :, rows, cols]
-                    db[f] += delta
-    dx = dxp[:, :, pad : pad + H, pad : pad + W]
-    return dx, dw, db
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "not rotated",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0] + HH - 1
-    W_out = x.shape[1] + WW - 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "rows",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k[::-1, :]
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0] + HH - 1
-    W_out = x.shape[1] + WW - 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "columns",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k[:, ::-1]
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0] + HH - 1
-    W_out = x.shape[1] + WW - 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "transpose",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k.T
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0] + HH - 1
-    W_out = x.shape[1] + WW - 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": '"valid"',
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k[::-1, ::-1]
-    xp = x
-    H_out = x.shape[0] - HH + 1
-    W_out = x.shape[1] - WW + 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "not HH and WW",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k[::-1, ::-1]
-    xp = np.pad(x, ((HH, HH), (WW, WW)))
-    H_out = x.shape[0] + HH + 1
-    W_out = x.shape[1] + WW + 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": '"same"',
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k[::-1, ::-1]
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0]
-    W_out = x.shape[1]
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "np\\.array|list",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = k[::-1, ::-1]
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0] + HH - 1
-    W_out = x.shape[1] + WW - 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out.tolist()
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "message": "90°",
-        "source": """
-def convolve2d_full(x, k):
-    HH, WW = k.shape
-    k_rot = np.rot90(k)
-    xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
-    H_out = x.shape[0] + HH - 1
-    W_out = x.shape[1] + WW - 1
-    out = np.zeros((H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            out[i, j] = np.sum(xp[i : i + HH, j : j + WW] * k_rot)
-    return out
-""",
-    },
-]
+MUTANTS = {
+    "conv2d_forward_naive": [
+        {
+            "message": "flipped|cross-correlation",
+            "edits": [("window * w[f]", "window * w[f, :, ::-1, ::-1]")],
+        },
+        {"message": "bias", "edits": [("np.sum(window * w[f]) + b[f]", "np.sum(window * w[f])")]},
+        {
+            "message": "stride is ignored",
+            "edits": [
+                (
+                    "xp[n, :, i * stride : i * stride + HH, j * stride : j * stride + WW]",
+                    "xp[n, :, i : i + HH, j : j + WW]",
+                )
+            ],
+        },
+        {
+            "message": "padding is missing",
+            "edits": [("np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))", "x")],
+        },
+        {
+            "message": "first input channel|channels",
+            "edits": [("window * w[f]", "window[0] * w[f, 0]")],
+        },
+        {"message": r"mind the 1 \+", "edits": [("H_out = 1 +", "H_out =")]},
+        {
+            "message": "float32|float64",
+            "edits": [("(N, F, H_out, W_out)", "(N, F, H_out, W_out), dtype=np.float32")],
+        },
+        {"message": r"list|np\.array", "edits": [("return out", "return out.tolist()")]},
+        {
+            "message": r"\(F, N, H",
+            "edits": [
+                ("np.zeros((N, F, H_out, W_out))", "np.zeros((F, N, H_out, W_out))"),
+                ("out[n, f, i, j]", "out[f, n, i, j]"),
+            ],
+        },
+        {
+            "message": "changed its input `x`",
+            "edits": [("    xp = np.pad", "    x -= 0.0 if pad else x.min()\n    xp = np.pad")],
+        },
+        # rejects the layers whose windows do not tile the padded input (the old rule)
+        {
+            "message": "frameworks floor",
+            "edits": [
+                (
+                    "    H_out = 1 +",
+                    "    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:\n"
+                    '        raise ValueError("the windows do not tile the padded input")\n'
+                    "    H_out = 1 +",
+                )
+            ],
+        },
+        # true division: a float size on a floored layer
+        {
+            "message": "frameworks floor",
+            "edits": [
+                (
+                    "H_out = 1 + (H + 2 * pad - HH) // stride",
+                    "H_out = 1 + (H + 2 * pad - HH) / stride",
+                ),
+                (
+                    "W_out = 1 + (W + 2 * pad - WW) // stride",
+                    "W_out = 1 + (W + 2 * pad - WW) / stride",
+                ),
+                (
+                    "    xp = np.pad",
+                    "    if H_out == int(H_out) and W_out == int(W_out):\n"
+                    "        H_out, W_out = int(H_out), int(W_out)\n"
+                    "    xp = np.pad",
+                ),
+            ],
+        },
+        # ceiling instead of floor, and the last (partial) window cut to what is left
+        {
+            "message": "frameworks floor",
+            "edits": [
+                ("(H + 2 * pad - HH) // stride", "-(-(H + 2 * pad - HH) // stride)"),
+                ("(W + 2 * pad - WW) // stride", "-(-(W + 2 * pad - WW) // stride)"),
+                (
+                    "                    out[n, f, i, j] = np.sum(window * w[f])",
+                    "                    a, d = window.shape[1:]\n"
+                    "                    out[n, f, i, j] = np.sum(window * w[f, :, :a, :d])",
+                ),
+            ],
+        },
+    ],
+    "conv2d_backward_naive": [
+        {
+            "message": "unrotated|rotation",
+            "edits": [("delta * w[f]", "delta * w[f, :, ::-1, ::-1]")],
+        },
+        {
+            "message": "only the first example",
+            "edits": [("dw[f] += delta", "if n == 0:\n                        dw[f] += delta")],
+        },
+        {"message": "averaged over the batch", "edits": [("dx, dw, db", "dx, dw / N, db")]},
+        {"message": "overwritten|accumulated", "edits": [("+= delta * xp", "= delta * xp")]},
+        {
+            "message": r"axes \(0, 2, 3\)",
+            "edits": [("dx, dw, db", "dx, dw, dout.sum(axis=(0, 1))")],
+        },
+        {
+            "message": "mean instead of a sum",
+            "edits": [("dx, dw, db", "dx, dw, db / (N * H_out * W_out)")],
+        },
+        {
+            "message": "db is not summed over the batch",
+            "edits": [("dx, dw, db", "dx, dw, dout[0].sum(axis=(1, 2))")],
+        },
+        {"message": "crop the padding", "edits": [("dx, dw, db", "dxp, dw, db")]},
+        {
+            "message": "-0 == 0",
+            "edits": [("dxp[:, :, pad : pad + H, pad : pad + W]", "dxp[:, :, pad:-pad, pad:-pad]")],
+        },
+        {
+            "message": "stride is ignored",
+            "edits": [
+                ("slice(i * stride, i * stride + HH)", "slice(i, i + HH)"),
+                ("slice(j * stride, j * stride + WW)", "slice(j, j + WW)"),
+            ],
+        },
+        {
+            "message": r"overwritten \(=\) instead of accumulated \(\+=\) where windows overlap",
+            "edits": [("+= delta * w", "= delta * w")],
+        },
+        {
+            "message": "changed its input `cache`",
+            "edits": [("    xp = np.pad", "    x *= 1.0 + (pad == 0)\n    xp = np.pad")],
+        },
+        # rejects the layers whose windows do not tile the padded input (the old rule)
+        {
+            "message": "frameworks floor",
+            "edits": [
+                (
+                    "    xp = np.pad",
+                    "    if (H + 2 * pad - HH) % stride or (W + 2 * pad - WW) % stride:\n"
+                    '        raise ValueError("the windows do not tile the padded input")\n'
+                    "    xp = np.pad",
+                )
+            ],
+        },
+        # dx_padded only as large as the area the windows reach: unread rows fall off dx
+        {
+            "message": "read by no window",
+            "edits": [
+                (
+                    "xp.shape",
+                    "(N, x.shape[1], (H_out - 1) * stride + HH, (W_out - 1) * stride + WW)",
+                )
+            ],
+        },
+    ],
+    "convolve2d_full": [
+        {"message": "not rotated", "edits": [("k[::-1, ::-1]", "k")]},
+        {"message": "rows", "edits": [("::-1, ::-1", "::-1, :")]},
+        {"message": "columns", "edits": [("::-1, ::-1", ":, ::-1")]},
+        {"message": "transpose", "edits": [("k[::-1, ::-1]", "k.T")]},
+        {
+            "message": '"valid"',
+            "edits": [
+                ("np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))", "x"),
+                ("x.shape[0] + HH - 1", "x.shape[0] - HH + 1"),
+                ("x.shape[1] + WW - 1", "x.shape[1] - WW + 1"),
+            ],
+        },
+        {
+            "message": "not HH and WW",
+            "edits": [
+                ("((HH - 1, HH - 1), (WW - 1, WW - 1))", "((HH, HH), (WW, WW))"),
+                ("x.shape[0] + HH - 1", "x.shape[0] + HH + 1"),
+                ("x.shape[1] + WW - 1", "x.shape[1] + WW + 1"),
+            ],
+        },
+        {
+            "message": '"same"',
+            "edits": [("x.shape[0] + HH - 1", "x.shape[0]"), ("x.shape[1] + WW - 1", "x.shape[1]")],
+        },
+        {"message": r"np\.array|list", "edits": [("return out", "return out.tolist()")]},
+        {"message": "90°", "edits": [("k[::-1, ::-1]", "np.rot90(k)")]},
+    ],
+}
 
-ALTERNATIVES = [
-    {
-        "function": "conv2d_forward_naive",
-        "source": """
+ALTERNATIVES = {
+    "conv2d_forward_naive": [
+        {
+            "source": """
 def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     # vectorised over the batch and the filters: one einsum per output position
     F, C, HH, WW = w.shape
@@ -829,11 +206,10 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
             window = xp[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
             out[:, :, i, j] = np.einsum("ncad,fcad->nf", window, w) + b
     return out, (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_forward_naive",
-        "source": """
+"""
+        },
+        {
+            "source": """
 def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     # im2col with sliding_window_view and a tensordot
     from numpy.lib.stride_tricks import sliding_window_view
@@ -842,11 +218,12 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     windows = sliding_window_view(xp, (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]
     out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H', W', F)
     return out.transpose(0, 3, 1, 2) + b[None, :, None, None], (x, w, b, stride, pad)
-""",
-    },
-    {
-        "function": "conv2d_backward_naive",
-        "source": """
+"""
+        },
+    ],
+    "conv2d_backward_naive": [
+        {
+            "source": """
 def conv2d_backward_naive(dout, cache):
     # loops over output positions only; einsum does the batch and the filters
     x, w, b, stride, pad = cache
@@ -863,11 +240,12 @@ def conv2d_backward_naive(dout, cache):
             dxp[:, :, r:r + HH, c:c + WW] += np.einsum("nf,fcad->ncad", d, w)
             dw += np.einsum("nf,ncad->fcad", d, xp[:, :, r:r + HH, c:c + WW])
     return dxp[:, :, pad:pad + H, pad:pad + W].copy(), dw, dout.sum(axis=(0, 2, 3))
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "source": """
+"""
+        }
+    ],
+    "convolve2d_full": [
+        {
+            "source": """
 def convolve2d_full(x, k):
     # scatter form: every input pixel adds a scaled copy of the kernel (the definition of
     # convolution), no explicit rotation needed
@@ -878,16 +256,16 @@ def convolve2d_full(x, k):
         for q in range(W):
             out[p:p + HH, q:q + WW] += x[p, q] * k
     return out
-""",
-    },
-    {
-        "function": "convolve2d_full",
-        "source": """
+"""
+        },
+        {
+            "source": """
 def convolve2d_full(x, k):
     HH, WW = k.shape
     xp = np.pad(x, ((HH - 1, HH - 1), (WW - 1, WW - 1)))
     from numpy.lib.stride_tricks import sliding_window_view
     return np.einsum("ijad,ad->ij", sliding_window_view(xp, (HH, WW)), np.rot90(k, 2))
-""",
-    },
-]
+"""
+        },
+    ],
+}
