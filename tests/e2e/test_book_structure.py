@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import support
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE_NAME = re.compile(r"^\s*name:\s*(fig-[\w-]+)", re.MULTILINE)
@@ -81,3 +82,18 @@ def test_prose_maths_keeps_the_notation(page):
         f"{pattern!r} ({why})" for pattern, why in FORBIDDEN.items() if re.search(pattern, maths)
     ]
     assert not found, f"{page.stem}: " + "; ".join(found)
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_describes_itself_for_the_introduction(page):
+    # The introduction's chapter list is built from these (book/intro.md), so a chapter without
+    # one would silently be missing from it.
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("---\n"), f"{page.stem}: no front matter"
+    front = yaml.safe_load(text.split("---\n")[1]) or {}
+    description = front.get("myst", {}).get("html_meta", {}).get("description")
+    assert isinstance(description, str) and 20 <= len(description) <= 160, (
+        f"{page.stem}: add a one-line `myst: html_meta: description:` to the front matter "
+        "(20-160 characters); the introduction lists it"
+    )
+    assert re.search(r"^# \d+\. \S", text, re.MULTILINE), f"{page.stem}: title is not '# N. Title'"
