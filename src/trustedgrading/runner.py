@@ -1,10 +1,17 @@
 """Checks run by the grader against a student's function that lives in a sandboxed child.
 
-:class:`RemoteFunction` looks like the student's function to :func:`~backproplab.grading.check`
+:class:`RemoteFunction` looks like the student's function to :func:`trustedgrading.checks.check`
 (the same checks the notebooks and the tests run), but each call crosses into a child process
 (``sandbox``) that holds only the student's code and NumPy. The reference, the comparison,
 the diagnosis and the verdict all stay in the grader, so nothing the student's code does to
-NumPy, to ``backproplab`` or to the grading helpers can reach them.
+NumPy, to the course's reference package or to the grading helpers can reach them.
+
+The check framework knows nothing of this: the runner speaks its neutral terms. A sandbox
+that times out or ends is a :class:`SandboxFault`, a
+:class:`~trustedgrading.checks.GradingAborted`; an exception raised in the child carries its
+:class:`~trustedgrading.checks.Location` as ``student_location``; and an object that stayed in
+the child arrives as a ``_wire.Ref``, which describes itself to
+:func:`~trustedgrading.checks.describe`.
 
 :func:`run_test_cell` grades one test cell this way: one fresh child per check group.
 """
@@ -23,11 +30,18 @@ import time
 
 import numpy as np
 
-from trustedgrading.checks.core import CheckFailed, SandboxFault, check
+from trustedgrading.checks import CheckFailed, GradingAborted, Location, check
 from trustedgrading.sandbox import _wire
 from trustedgrading.sandbox import launch as sandbox
 
 _BASE_ONLY = (SystemExit, KeyboardInterrupt, GeneratorExit)
+
+
+class SandboxFault(GradingAborted):
+    """The process running a student's function was stopped or ended.
+
+    The message completes "<function> ...", e.g. "did not finish within 30 s".
+    """
 
 
 def _exception_class(name):
@@ -266,7 +280,7 @@ class RemoteFunction:
             and isinstance(where[1], int)
             and isinstance(where[2], str)
         ):
-            error.where = (where[0][:100], where[1], where[2][:300])
+            error.student_location = Location(where[0][:100], where[1], where[2][:300])
         return error
 
     def close(self):
@@ -335,7 +349,7 @@ def run_test_cell(calls, sources, limits, pool=None, salt=b""):
     pool : ChildPool, optional
         The notebook's sandbox, shared by its test cells; by default one for this cell only.
     salt : bytes
-        Passed to :func:`~backproplab.grading.check` (the course's secret).
+        Passed to :func:`trustedgrading.checks.check` (the course's secret).
 
     Returns
     -------

@@ -6,17 +6,23 @@ Each module registers its checks with :func:`register` (compare outputs with the
 :class:`Case` inputs, and name the :class:`Mistake` a wrong answer matches) or
 :func:`register_custom`. Nothing here knows how the student's function is run: the trusted
 engine (:mod:`trustedgrading.runner`) hands :func:`check` a stand-in that calls into a
-sandbox, and turns a sandbox's failure into a :class:`GradingAborted`.
+sandbox, and speaks the framework's neutral terms: a call that cannot complete raises a
+:class:`GradingAborted`, an exception raised elsewhere carries its :class:`Location` as
+``student_location``, and an object that stayed elsewhere describes itself to
+:func:`describe`.
 """
 
 from trustedgrading.checks.core import (
     Case,
     CheckFailed,
+    GradingAborted,
+    Location,
     Mistake,
     assignments,
     call_student,
     check,
     check_case,
+    describe,
     expect_close,
     fail,
     graded_functions,
@@ -29,11 +35,14 @@ from trustedgrading.checks.core import (
 __all__ = [
     "Case",
     "CheckFailed",
+    "GradingAborted",
+    "Location",
     "Mistake",
     "assignments",
     "call_student",
     "check",
     "check_case",
+    "describe",
     "expect_close",
     "fail",
     "graded_functions",

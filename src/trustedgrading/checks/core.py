@@ -32,10 +32,9 @@ import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-
-from trustedgrading.sandbox._wire import Ref
 
 
 @dataclass(frozen=True)
@@ -99,11 +98,29 @@ class CheckFailed(AssertionError):
     """A student's function gave a wrong result; the message says what and, if known, why."""
 
 
-class SandboxFault(Exception):
-    """The process running a student's function was stopped or ended (trusted grading).
+class GradingAborted(Exception):
+    """A call of the student's function could not complete, for a reason outside its code.
 
-    The message completes "<function> ...", e.g. "did not finish within 30 s".
+    Raised by whatever runs the student's function on the framework's behalf (the trusted
+    engine runs it in a sandboxed process, which may run out of time or be ended). The message
+    is final: it completes "<function> ...", e.g. "did not finish within 30 s", and
+    :func:`call_student` reports it as it is, with the case, instead of as the function's own
+    exception.
     """
+
+
+class Location(NamedTuple):
+    """Where in the student's code an exception was raised: function, line number, source line.
+
+    Code that runs the student's function elsewhere (the trusted engine runs it in a sandboxed
+    process, so the grader gets no traceback) sets this as the exception's
+    ``student_location`` attribute; :func:`call_student` then names it in its message.
+    Without it, the location comes from the exception's traceback.
+    """
+
+    function: str
+    line: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -263,7 +280,7 @@ def check(name, fn, *, hidden=False, salt=b""):
     calls_token = _CALLS.set(calls)
     try:
         if not callable(fn):
-            fail(f"{function} should be a function, but it is {_describe(fn)}.")
+            fail(f"{function} should be a function, but it is {describe(fn)}.")
         _refuse_static_delegation(fn, function)
         rng = np.random.default_rng(_seed(name, salt))
         if spec.custom is not None:
@@ -368,13 +385,13 @@ def _unpack(got, outputs, case):
         # A list is left to the array check, which suggests np.array(...).
         if isinstance(got, tuple):
             fail(
-                f'{function} returned {_describe(got)} on case "{case}"; it should return '
+                f'{function} returned {describe(got)} on case "{case}"; it should return '
                 f"one array ({names})."
             )
         return (got,)
     if not isinstance(got, (tuple, list)):
         fail(
-            f"{function} should return {n} values ({names}) but returned {_describe(got)} "
+            f"{function} should return {n} values ({names}) but returned {describe(got)} "
             f'on case "{case}". End with `return {names}`.'
         )
     # The base class's own methods, so an overridden __len__/__getitem__ cannot lie.
@@ -542,7 +559,7 @@ def call_student(fn, *args, case, **kwargs):
             "A graded function must compute its result with NumPy and your own code, so this "
             "test scores 0."
         )
-    if isinstance(error, SandboxFault):
+    if isinstance(error, GradingAborted):
         fail(f'{function} {error} (on case "{case}").')
     if isinstance(error, ImportError) and _course().reference in str(error):
         fail(
@@ -565,9 +582,9 @@ def call_student(fn, *args, case, **kwargs):
 
 def _where(error):
     """' at line N: <source>' for the innermost frame of the student's own code."""
-    remote = getattr(error, "where", None)  # raised in a sandboxed child (trusted grading)
-    if remote:
-        name, _, text = remote
+    located = getattr(error, "student_location", None)  # set where the code ran elsewhere
+    if isinstance(located, Location):
+        name, text = located.function, located.text
         return f"\n  in {name}: {text}" if text else f"\n  in {name}"
     frames = [
         f
@@ -639,11 +656,19 @@ def fail(message):
     raise CheckFailed(message)
 
 
-def _describe(value):
+def describe(value):
+    """``value`` in a few words, for a message: "None", "a list of length 3", "a numpy.int64".
+
+    A value may describe itself: if its type has a ``__grading_description__()`` method, its
+    result is used. The trusted engine's stand-in for an object that stayed in the student's
+    process does this ("an object of type Always").
+    """
     if value is None:
         return "None"
-    if type(value) is Ref:  # an object that stayed in the sandboxed child (trusted grading)
-        return f"an object of type {value.type_name.removeprefix('__student__.')}"
+    describe_itself = getattr(type(value), "__grading_description__", None)
+    if callable(describe_itself):
+        with contextlib.suppress(Exception):
+            return str(describe_itself(value))
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
     return f"a {type(value).__module__}.{type(value).__qualname__}"
@@ -662,7 +687,7 @@ def _as_result_array(got, expected, what, case):
     else:
         hint = " (convert it with np.array(...))" if isinstance(got, (list, tuple)) else ""
         fail(
-            f'{function} returned {_describe(got)} for {what} on case "{case}"; expected a '
+            f'{function} returned {describe(got)} for {what} on case "{case}"; expected a '
             f"NumPy array{' or a number' if np.ndim(expected) == 0 else ''}{hint}."
         )
     kind = array.dtype.kind

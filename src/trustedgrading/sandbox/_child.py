@@ -167,7 +167,7 @@ class Child:
     def load(self, meta):
         source, name = str(meta["source"]), str(meta["name"])
         self.source_lines = source.splitlines()
-        namespace = {"__name__": "__student__", "np": np, "numpy": np}
+        namespace = {"__name__": _wire.STUDENT_MODULE, "np": np, "numpy": np}
         try:
             exec(compile(source, SOURCE_NAME, "exec"), namespace)
             self.function = namespace.get(name)

@@ -20,6 +20,9 @@ import numpy as np
 
 MAX_FRAME = 64 * 2**20  # bytes; a larger message is refused (the sender is misbehaving)
 _NUMERIC = "biufc"
+# The module name the child runs the student's code under (a class it defines is
+# "__student__.Name"), left out when such an object is described to the student.
+STUDENT_MODULE = "__student__"
 
 
 class WireError(Exception):
@@ -37,6 +40,10 @@ class Ref:
 
     def __repr__(self):
         return f"<{self.type_name} object>"
+
+    def __grading_description__(self):
+        """How a failure message names it (see ``trustedgrading.checks.describe``)."""
+        return f"an object of type {self.type_name.removeprefix(STUDENT_MODULE + '.')}"
 
 
 class Peer:
