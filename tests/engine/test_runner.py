@@ -331,10 +331,12 @@ def test_a_change_to_a_list_or_keyword_argument_is_written_back(remote):
     [
         ("def f(x):\n    x.shape = (-1,)\n    return 0.0\n", lambda: np.ones((2, 2))),
         ("def f(x):\n    x[0] = np.zeros(5)\n    return 0.0\n", lambda: [np.ones(2)]),
+        ("def f(x):\n    x[0] = 5.0\n    return 0.0\n", lambda: [1.0, 2.0]),
+        ("def f(x):\n    x['lr'] = 0.5\n    return 0.0\n", lambda: {"lr": 0.1}),
     ],
-    ids=["reshaped in place", "list element rebound"],
+    ids=["reshaped in place", "list element rebound", "number in a list", "number in a dict"],
 )
-def test_a_change_of_shape_is_reported_as_in_process(remote, source, make):
+def test_a_change_is_reported_as_in_process(remote, source, make):
     namespace = {"np": np}
     exec(source, namespace)
     with pytest.raises(CheckFailed, match="changed its input `x`"):

@@ -36,6 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from trustedgrading.mutation import unchanged
+
 
 @dataclass(frozen=True)
 class _Course:
@@ -604,11 +606,11 @@ def _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case):
     except (TypeError, ValueError):
         names = []
     for i, (before, after) in enumerate(zip(args, passed_args, strict=True)):
-        if not _unchanged(before, after):
+        if not unchanged(before, after, rng_may_advance=True):
             name = names[i] if i < len(names) else f"argument {i + 1}"
             _mutated(name, case)
     for key, before in kwargs.items():
-        if not _unchanged(before, passed_kwargs[key]):
+        if not unchanged(before, passed_kwargs[key], rng_may_advance=True):
             _mutated(key, case)
 
 
@@ -618,34 +620,6 @@ def _mutated(name, case):
         "modify its arguments: build a new array (or work on `x.copy()`) instead of writing "
         "into the input (`x += ...`, `x[...] = ...`)."
     )
-
-
-def _unchanged(before, after):
-    if isinstance(before, np.random.Generator):
-        return True  # drawing from the generator it is given is the point of an rng argument
-    if isinstance(before, np.ndarray):
-        return (
-            isinstance(after, np.ndarray)
-            and before.shape == after.shape
-            and before.dtype == after.dtype
-            and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-        )
-    if isinstance(before, (tuple, list)):
-        return (
-            type(before) is type(after)
-            and len(before) == len(after)
-            and all(_unchanged(b, a) for b, a in zip(before, after, strict=True))
-        )
-    if isinstance(before, dict):
-        return before.keys() == after.keys() and all(
-            _unchanged(v, after[k]) for k, v in before.items()
-        )
-    if callable(before):
-        return True
-    try:
-        return bool(before == after)
-    except Exception:
-        return True
 
 
 # --- validating and comparing results -------------------------------------------------------

@@ -38,7 +38,8 @@ SANDBOXED_FLAG = "--sandboxed"
 
 def _setup_path():
     here = os.path.dirname(os.path.abspath(__file__))
-    # -I -S: the standard library only; then this folder (for _wire) and NumPy's folder.
+    # -I -S: the standard library only; then this folder (this file and the ones it imports by
+    # bare name, launch.CHILD_FILES) and NumPy's folder.
     sys.path[:0] = [here, *(a for a in sys.argv[1:] if a != SANDBOXED_FLAG)]
 
 
@@ -57,6 +58,7 @@ _setup_path()
 
 import _wire  # noqa: E402
 import numpy as np  # noqa: E402 (sys.path is set first)
+from mutation import unchanged  # noqa: E402 (trustedgrading/mutation.py, mounted next to this)
 
 
 class Channel:
@@ -120,27 +122,6 @@ def _error_meta(error, source_lines):
         "message": message[:2000],
         "where": _where(error, source_lines),
     }
-
-
-def _unchanged(before, after):
-    """Whether a call left an argument as it was (values, not identity)."""
-    if type(before) is not type(after):
-        return False
-    if isinstance(before, np.ndarray):
-        return (
-            before.shape == after.shape
-            and before.dtype == after.dtype
-            and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-        )
-    if isinstance(before, (tuple, list)):
-        return len(before) == len(after) and all(map(_unchanged, before, after))
-    if isinstance(before, dict):
-        return before.keys() == after.keys() and all(
-            _unchanged(v, after[k]) for k, v in before.items()
-        )
-    if isinstance(before, np.random.Generator):
-        return before.bit_generator.state == after.bit_generator.state
-    return True
 
 
 class Child:
@@ -234,12 +215,12 @@ class Child:
         changed = [
             [i, encoder.node(after)]
             for i, (before, after) in enumerate(zip(before_args, args, strict=True))
-            if not _unchanged(before, after)
+            if not unchanged(before, after)
         ]
         changed += [
             [key, encoder.node(kwargs[key])]
             for key, before in before_kwargs.items()
-            if not _unchanged(before, kwargs[key])
+            if not unchanged(before, kwargs[key])
         ]
         reply = {"op": "result", "value": value, "changed": changed}
         try:

@@ -33,6 +33,15 @@ import threading
 from dataclasses import dataclass
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_ENGINE = os.path.dirname(_HERE)
+# Every file the child loads, by the name it has in the child's folder: this folder's two and
+# the engine's leaf modules it shares with the grader (imported there by bare name). All of
+# them import only the standard library and NumPy (tests/engine/test_boundaries.py).
+CHILD_FILES = {
+    "_child.py": os.path.join(_HERE, "_child.py"),
+    "_wire.py": os.path.join(_HERE, "_wire.py"),
+    "mutation.py": os.path.join(_ENGINE, "mutation.py"),
+}
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 NOBODY = 65534
@@ -159,29 +168,37 @@ def child_command(workdir):
     """The command that starts ``_child.py``, and whether it is sandboxed.
 
     ``workdir`` is a private temporary folder of the grader's: without bubblewrap it holds
-    the links to NumPy that make up the child's whole ``sys.path``.
+    the links that make up the child's whole ``sys.path``, its own folder (``grading``: the
+    :data:`CHILD_FILES`) and NumPy's (``site``). With bubblewrap the same files are mounted
+    read-only at ``/sandbox/grading`` and ``/sandbox/site``.
     """
     python = _interpreter()
     site = os.path.join(workdir, "site")
-    os.makedirs(site, exist_ok=True)
-    for path in _numpy_dirs():
-        link = os.path.join(site, os.path.basename(path))
-        if not os.path.lexists(link):
-            os.symlink(path, link)
+    own = os.path.join(workdir, "grading")
+    _link_all(site, {os.path.basename(path): path for path in _numpy_dirs()})
     bwrap = bwrap_path()
     if bwrap is None:
-        return [python, "-I", "-S", os.path.join(_HERE, "_child.py"), site], False
+        _link_all(own, CHILD_FILES)
+        return [python, "-I", "-S", os.path.join(own, "_child.py"), site], False
     args = _bwrap_base(bwrap, "--new-session")
     seen = set(_SYSTEM_DIRS)
     _bind_once(args, sys.base_prefix, seen=seen)
     _bind_once(args, os.path.dirname(python), seen=seen)
     for path in _numpy_dirs():
         args += ["--ro-bind", path, f"/sandbox/site/{os.path.basename(path)}"]
-    for name in ("_child.py", "_wire.py"):
-        args += ["--ro-bind", os.path.join(_HERE, name), f"/sandbox/grading/{name}"]
+    for name, path in CHILD_FILES.items():
+        args += ["--ro-bind", path, f"/sandbox/grading/{name}"]
     args += ["--chdir", "/tmp"]
     args += ["--", python, "-I", "-S", "/sandbox/grading/_child.py", "/sandbox/site", "--sandboxed"]
     return args, True
+
+
+def _link_all(folder, targets):
+    os.makedirs(folder, exist_ok=True)
+    for name, path in targets.items():
+        link = os.path.join(folder, name)
+        if not os.path.lexists(link):
+            os.symlink(path, link)
 
 
 def start_child(limits, workdir):
