@@ -31,6 +31,13 @@ import time
 import numpy as np
 
 from trustedgrading.checks import CheckFailed, GradingAborted, Location, check
+from trustedgrading.limits import (
+    CHILD_END_SECONDS,
+    CHILD_EXIT_SECONDS,
+    ERROR_LINE_CHARS,
+    ERROR_NAME_CHARS,
+    STDERR_LINE_CHARS,
+)
 from trustedgrading.sandbox import _wire
 from trustedgrading.sandbox import launch as sandbox
 
@@ -88,7 +95,7 @@ class ChildPool:
     def end(self):
         """End the current group; on any trouble, drop the sandbox (the group is over anyway)."""
         try:
-            self._deadline = time.monotonic() + 10
+            self._deadline = time.monotonic() + CHILD_END_SECONDS
             self.send({"op": "end"})
             reply, _ = self.receive()
             if reply.get("op") != "ended":
@@ -140,11 +147,11 @@ class ChildPool:
     def _ended(self):
         # The pipe closed: the child (or the whole sandbox) ended mid-group.
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=0.5)
+            self._process.wait(timeout=CHILD_EXIT_SECONDS)
         detail = (
             self._stderr.text().strip().splitlines() if self._process.poll() is not None else []
         )
-        why = f" ({detail[-1][:300]})" if detail else ""
+        why = f" ({detail[-1][:STDERR_LINE_CHARS]})" if detail else ""
         return (
             f"ended the process running it (os._exit, a signal, or a crash) before it returned{why}"
         )
@@ -280,7 +287,9 @@ class RemoteFunction:
             and isinstance(where[1], int)
             and isinstance(where[2], str)
         ):
-            error.student_location = Location(where[0][:100], where[1], where[2][:300])
+            error.student_location = Location(
+                where[0][:ERROR_NAME_CHARS], where[1], where[2][:ERROR_LINE_CHARS]
+            )
         return error
 
     def close(self):

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from trustedgrading.sandbox import launch
+
 REPO = Path(__file__).resolve().parents[2]
 SRC = REPO / "src"
 ENGINE = "trustedgrading"
@@ -127,9 +129,11 @@ def sandbox_imports(root):
     for path, name in checked:
         for imported, line in imports(path, name):
             first = top(imported)
-            if first in sys.stdlib_module_names or first == "numpy" or imported in siblings:
+            if first in sys.stdlib_module_names or first == "numpy" or first in siblings:
                 continue
-            if imported == ENGINE or imported in allowed_in_engine:
+            if imported == ENGINE or any(
+                imported == a or imported.startswith(a + ".") for a in allowed_in_engine
+            ):
                 continue
             found.append(f"{name}:{line} imports {imported}")
     return found
@@ -200,6 +204,18 @@ def loaded_with(module):
 
 def test_a_the_engine_never_imports_the_course():
     assert course_imports(SRC) == []
+
+
+def test_b_the_sandbox_imports_only_the_standard_library_and_numpy():
+    assert sandbox_imports(SRC) == []
+    assert leaf_imports(SRC) == []
+
+
+def test_b_the_child_loads_exactly_its_own_files_and_the_leaf_modules():
+    names = sorted(launch.CHILD_FILES)
+    assert names == sorted(["_child.py", "_wire.py", *(f"{leaf}.py" for leaf in CHILD_LEAVES)])
+    for name, path in launch.CHILD_FILES.items():
+        assert Path(path).name == name and Path(path).is_file()
 
 
 def test_c_every_third_party_import_is_declared_in_the_grading_extra():

@@ -224,13 +224,14 @@ def test_with_bwrap_the_child_command_drops_privileges_and_unshares_everything(b
     assert command[command.index("--uid") + 1] == str(sandbox.NOBODY)
     assert command[command.index("--tmpfs") + 1] == "/tmp"
     # Of the repository only the child's files are mounted (its two and the engine's leaf
-    # module it shares), never the package or all of site-packages.
+    # modules it shares), never the package or all of site-packages.
     package = Path(trustedgrading.__file__).parent.parent  # src/: the course and the engine
     engine = package / "trustedgrading"
     allowed = {
         str(engine / "sandbox" / "_child.py"),
         str(engine / "sandbox" / "_wire.py"),
         str(engine / "mutation.py"),
+        str(engine / "limits.py"),
     }
     assert set(sandbox.CHILD_FILES.values()) == allowed
     assert {part for part in command if part.startswith(str(package))} == allowed

@@ -57,6 +57,7 @@ import sys
 import time
 import traceback
 
+from trustedgrading import limits
 from trustedgrading.batch.progress import (
     FAILED,
     GRADED,
@@ -67,8 +68,8 @@ from trustedgrading.batch.progress import (
     summary,
 )
 
-DB_ATTEMPTS = 3
-GRACE_SECONDS = 10.0
+DB_ATTEMPTS = limits.DB_ATTEMPTS
+GRACE_SECONDS = limits.BATCH_GRACE_SECONDS
 LOG_FOLDER = os.path.join("_build", "autograde-logs")
 # nbgrader's default CourseDirectory.directory_structure.
 DEFAULT_STRUCTURE = os.path.join("{nbgrader_step}", "{student_id}", "{assignment_id}")
@@ -564,7 +565,7 @@ def run_batch(app, students, jobs, log_dir, stream):
             process, conn = pool.workers[worker]
             with contextlib.suppress(OSError):
                 conn.send(None)
-            process.join(timeout=30)
+            process.join(timeout=limits.WORKER_EXIT_SECONDS)
             pool.remove(worker)
     except KeyboardInterrupt:
         interrupted = True

@@ -11,6 +11,8 @@ import collections
 import dataclasses
 import math
 
+from trustedgrading.limits import SUMMARY_NAMES
+
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
 REPORT_SECONDS = 5.0
 
@@ -139,7 +141,8 @@ def summary(assignment_id, ledger, wall, jobs, log_dir):
         lines.append(f"  FAILED {student}: {outcome.reason} (log: {outcome.log or '-'})")
     not_graded = ledger.not_graded()
     if not_graded:
-        shown = ", ".join(not_graded[:20]) + (", ..." if len(not_graded) > 20 else "")
+        shown = ", ".join(not_graded[:SUMMARY_NAMES])
+        shown += ", ..." if len(not_graded) > SUMMARY_NAMES else ""
         lines.append(f"  not graded ({len(not_graded)}): {shown}")
     lines.append(f"  logs: {log_dir}")
     return lines

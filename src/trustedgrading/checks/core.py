@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from trustedgrading.limits import SHOWN_ENTRIES
 from trustedgrading.mutation import unchanged
 
 
@@ -87,8 +88,6 @@ def assignments():
         )
     )
 
-
-_SHOWN_ENTRIES = 12  # inputs up to this size are printed in a failure message
 
 # The name of the graded function being checked, for messages from helpers deep inside.
 _FUNCTION = contextvars.ContextVar("graded_function", default="your function")
@@ -827,7 +826,7 @@ def _number(x):
 
 def _small(value):
     return (
-        isinstance(value, (np.ndarray, float, int, np.generic)) and np.size(value) <= _SHOWN_ENTRIES
+        isinstance(value, (np.ndarray, float, int, np.generic)) and np.size(value) <= SHOWN_ENTRIES
     )
 
 

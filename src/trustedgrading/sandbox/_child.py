@@ -1,9 +1,10 @@
 """The processes that run a student's graded code, inside the sandbox.
 
 Started by ``trustedgrading.sandbox.launch`` as ``python -I -S _child.py <site dir>``: isolated
-mode, no site-packages, and a ``sys.path`` of only this folder and a folder holding NumPy. The
-process imports NumPy and nothing of ``backproplab`` (which is not there), and becomes a
-*zygote*: it never runs student code itself. For each check group the grader sends
+mode, no site-packages, and a ``sys.path`` of only its own folder (the files in
+``launch.CHILD_FILES``: this one, ``_wire``, and the engine's ``mutation`` and ``limits``) and a
+folder holding NumPy. The process imports NumPy and nothing of the course (which is not there),
+and becomes a *zygote*: it never runs student code itself. For each check group the grader sends
 ``{"op": "fork"}``; the zygote forks a fresh child, which serves that group, and waits for it.
 When the child has exited, the zygote kills every process the group left behind, empties
 ``/tmp`` and replies ``{"op": "ended"}``. Forking costs milliseconds where starting a sandbox
@@ -56,9 +57,11 @@ def _in_own_sandbox():
 
 _setup_path()
 
+# Only now, with sys.path set: this folder's files (launch.CHILD_FILES) and NumPy.
 import _wire  # noqa: E402
-import numpy as np  # noqa: E402 (sys.path is set first)
-from mutation import unchanged  # noqa: E402 (trustedgrading/mutation.py, mounted next to this)
+import limits  # noqa: E402
+import numpy as np  # noqa: E402
+from mutation import unchanged  # noqa: E402
 
 
 class Channel:
@@ -108,7 +111,7 @@ def _where(error, source_lines):
         return None
     frame = frames[-1]
     text = source_lines[frame.lineno - 1].strip() if 0 < frame.lineno <= len(source_lines) else ""
-    return [frame.name, frame.lineno, text[:300]]
+    return [frame.name, frame.lineno, text[: limits.ERROR_LINE_CHARS]]
 
 
 def _error_meta(error, source_lines):
@@ -118,8 +121,8 @@ def _error_meta(error, source_lines):
         message = "<unprintable>"
     return {
         "op": "error",
-        "type": type(error).__name__[:100],
-        "message": message[:2000],
+        "type": type(error).__name__[: limits.ERROR_NAME_CHARS],
+        "message": message[: limits.ERROR_MESSAGE_CHARS],
         "where": _where(error, source_lines),
     }
 

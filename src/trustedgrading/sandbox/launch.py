@@ -32,6 +32,19 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
+from trustedgrading.limits import (
+    BWRAP_PROBE_SECONDS,
+    CHILD_CPU_SECONDS,
+    CHILD_FILE_BYTES,
+    CHILD_MEMORY_BYTES,
+    CHILD_OPEN_FILES,
+    CHILD_STDERR_BYTES,
+    CHILD_WALL_SECONDS,
+    KERNEL_MEMORY_BYTES,
+    KILL_WAIT_SECONDS,
+    STDERR_DRAIN_SECONDS,
+)
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _ENGINE = os.path.dirname(_HERE)
 # Every file the child loads, by the name it has in the child's folder: this folder's two and
@@ -41,6 +54,7 @@ CHILD_FILES = {
     "_child.py": os.path.join(_HERE, "_child.py"),
     "_wire.py": os.path.join(_HERE, "_wire.py"),
     "mutation.py": os.path.join(_ENGINE, "mutation.py"),
+    "limits.py": os.path.join(_ENGINE, "limits.py"),
 }
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
@@ -52,7 +66,7 @@ _FRESH_MOUNTS = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one sandboxed process.
+    """Resource limits for one sandboxed process (defaults: :mod:`trustedgrading.limits`).
 
     Attributes
     ----------
@@ -69,11 +83,11 @@ class Limits:
         How much of the process's stderr is kept (the rest is read and dropped).
     """
 
-    wall_seconds: float = 30.0
-    cpu_seconds: int = 60
-    memory_bytes: int = 2 * 2**30
-    file_bytes: int = 16 * 2**20
-    stderr_bytes: int = 64 * 2**10
+    wall_seconds: float = CHILD_WALL_SECONDS
+    cpu_seconds: int = CHILD_CPU_SECONDS
+    memory_bytes: int = CHILD_MEMORY_BYTES
+    file_bytes: int = CHILD_FILE_BYTES
+    stderr_bytes: int = CHILD_STDERR_BYTES
 
 
 def find_program(name):
@@ -95,7 +109,8 @@ def bwrap_path():
         return None
     probe = [path, "--unshare-all", "--die-with-parent", *_system_binds(), "--", "/bin/true"]
     try:
-        ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+        run = subprocess.run(probe, capture_output=True, timeout=BWRAP_PROBE_SECONDS)
+        ok = run.returncode == 0
     except (OSError, subprocess.SubprocessError):
         ok = False
     return path if ok else None
@@ -148,7 +163,7 @@ def _set_limits(limits):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (CHILD_OPEN_FILES, CHILD_OPEN_FILES))
 
     return apply
 
@@ -235,7 +250,7 @@ class StderrCollector:
                     self.kept += chunk[:room]
 
     def text(self):
-        self._thread.join(timeout=1)
+        self._thread.join(timeout=STDERR_DRAIN_SECONDS)
         return self.kept.decode(errors="replace")
 
 
@@ -250,12 +265,12 @@ def kill(process):
     except ProcessLookupError:
         pass
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=KILL_WAIT_SECONDS)
     except subprocess.TimeoutExpired:
         pass
 
 
-def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2**30):
+def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=KERNEL_MEMORY_BYTES):
     """Wrap a kernel's command so the kernel runs sandboxed (unchanged without bubblewrap).
 
     The kernel sees the system read-only, the Python environment the grader runs in (its
