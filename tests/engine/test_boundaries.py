@@ -10,6 +10,8 @@ Every ``import`` and ``from ... import`` in ``src/trustedgrading`` is read from 
 - (c) every other third-party import is declared in pyproject.toml's ``grading`` extra;
 - (d) the check framework imports nothing of the sandbox, the runner, nbgrader or batch.
 
+And no module is over 600 lines.
+
 Each detector is run once on a small tree that breaks its rule, to show it can fail.
 """
 
@@ -37,6 +39,8 @@ FRAMEWORK_MAY_NOT_IMPORT = tuple(
 # Import names whose distribution is named otherwise, for when the distribution is not installed
 # (installed ones are looked up with importlib.metadata.packages_distributions).
 DISTRIBUTIONS = {"IPython": "ipython", "sqlalchemy": "SQLAlchemy", "yaml": "PyYAML"}
+# A module longer than this holds more than one concern: split it.
+MAX_LINES = 600
 
 
 # --- reading imports -----------------------------------------------------------------------
@@ -227,6 +231,15 @@ def test_d_the_check_framework_imports_no_transport():
     assert framework_imports(SRC) == []
     loaded = loaded_with(f"{ENGINE}.checks")
     assert not [m for m in loaded if m.startswith(FRAMEWORK_MAY_NOT_IMPORT)], loaded
+
+
+def test_no_engine_module_is_over_600_lines():
+    long = {
+        name: n
+        for path, name in modules(SRC)
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
 
 
 # --- the detectors can fail --------------------------------------------------------------------

@@ -10,21 +10,20 @@ sandbox, and speaks the framework's neutral terms: a call that cannot complete r
 :class:`GradingAborted`, an exception raised elsewhere carries its :class:`Location` as
 ``student_location``, and an object that stayed elsewhere describes itself to
 :func:`describe`.
+
+Modules: ``registry`` (the course, its checks and cases), ``calling`` (calling the student's
+function), ``compare`` (judging a result, explaining a difference), ``context`` (how a check
+fails, what every part shares) and ``core`` (:func:`check` and :func:`check_case`).
 """
 
-from trustedgrading.checks.core import (
+from trustedgrading.checks.calling import Location, call_student
+from trustedgrading.checks.compare import expect_close
+from trustedgrading.checks.context import CheckFailed, GradingAborted, describe, fail
+from trustedgrading.checks.core import check, check_case
+from trustedgrading.checks.registry import (
     Case,
-    CheckFailed,
-    GradingAborted,
-    Location,
     Mistake,
     assignments,
-    call_student,
-    check,
-    check_case,
-    describe,
-    expect_close,
-    fail,
     graded_functions,
     known_mistakes,
     register,
