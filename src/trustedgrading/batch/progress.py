@@ -1,7 +1,7 @@
 """The bookkeeping of a batch of autograding: who waits, who is being graded, who is done,
 and what the grader sees of it (the live progress line and the closing summary).
 
-No nbgrader and no processes here: :mod:`trustedgrading.batch.grader` tells the :class:`Ledger`
+No nbgrader and no processes here: :mod:`trustedgrading.batch.workers` tells the :class:`Ledger`
 what its workers report, and a :class:`Reporter` shows the progress on its stderr.
 """
 
