@@ -16,4 +16,8 @@ Subpackages, one concern each:
 ``nbgrader``  nbgrader preprocessors (sandboxed kernel, trusted test cells) and source extraction
 ``batch``     grading many submissions in parallel, with live progress
 ``limits``    every time, memory and output limit, defined once
+``mutation``  whether a call changed its argument (the framework's and the child's one answer)
+
+``limits`` and ``mutation`` are leaves: they import only the standard library and NumPy, and
+the sandboxed child loads them by bare name (``sandbox.launch.CHILD_FILES``).
 """

@@ -1,10 +1,17 @@
 """Checks run by the grader against a student's function that lives in a sandboxed child.
 
-:class:`RemoteFunction` looks like the student's function to :func:`~backproplab.grading.check`
+:class:`RemoteFunction` looks like the student's function to :func:`trustedgrading.checks.check`
 (the same checks the notebooks and the tests run), but each call crosses into a child process
 (``sandbox``) that holds only the student's code and NumPy. The reference, the comparison,
 the diagnosis and the verdict all stay in the grader, so nothing the student's code does to
-NumPy, to ``backproplab`` or to the grading helpers can reach them.
+NumPy, to the course's reference package or to the grading helpers can reach them.
+
+The check framework knows nothing of this: the runner speaks its neutral terms. A sandbox
+that times out or ends is a :class:`SandboxFault`, a
+:class:`~trustedgrading.checks.GradingAborted`; an exception raised in the child carries its
+:class:`~trustedgrading.checks.Location` as ``student_location``; and an object that stayed in
+the child arrives as a ``_wire.Ref``, which describes itself to
+:func:`~trustedgrading.checks.describe`.
 
 :func:`run_test_cell` grades one test cell this way: one fresh child per check group.
 """
@@ -23,11 +30,25 @@ import time
 
 import numpy as np
 
-from trustedgrading.checks.core import CheckFailed, SandboxFault, check
+from trustedgrading.checks import CheckFailed, GradingAborted, Location, check
+from trustedgrading.limits import (
+    CHILD_END_SECONDS,
+    CHILD_EXIT_SECONDS,
+    ERROR_LINE_CHARS,
+    ERROR_NAME_CHARS,
+    STDERR_LINE_CHARS,
+)
 from trustedgrading.sandbox import _wire
 from trustedgrading.sandbox import launch as sandbox
 
 _BASE_ONLY = (SystemExit, KeyboardInterrupt, GeneratorExit)
+
+
+class SandboxFault(GradingAborted):
+    """The process running a student's function was stopped or ended.
+
+    The message completes "<function> ...", e.g. "did not finish within 30 s".
+    """
 
 
 def _exception_class(name):
@@ -74,7 +95,7 @@ class ChildPool:
     def end(self):
         """End the current group; on any trouble, drop the sandbox (the group is over anyway)."""
         try:
-            self._deadline = time.monotonic() + 10
+            self._deadline = time.monotonic() + CHILD_END_SECONDS
             self.send({"op": "end"})
             reply, _ = self.receive()
             if reply.get("op") != "ended":
@@ -126,11 +147,11 @@ class ChildPool:
     def _ended(self):
         # The pipe closed: the child (or the whole sandbox) ended mid-group.
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=0.5)
+            self._process.wait(timeout=CHILD_EXIT_SECONDS)
         detail = (
             self._stderr.text().strip().splitlines() if self._process.poll() is not None else []
         )
-        why = f" ({detail[-1][:300]})" if detail else ""
+        why = f" ({detail[-1][:STDERR_LINE_CHARS]})" if detail else ""
         return (
             f"ended the process running it (os._exit, a signal, or a crash) before it returned{why}"
         )
@@ -266,7 +287,9 @@ class RemoteFunction:
             and isinstance(where[1], int)
             and isinstance(where[2], str)
         ):
-            error.where = (where[0][:100], where[1], where[2][:300])
+            error.student_location = Location(
+                where[0][:ERROR_NAME_CHARS], where[1], where[2][:ERROR_LINE_CHARS]
+            )
         return error
 
     def close(self):
@@ -335,7 +358,7 @@ def run_test_cell(calls, sources, limits, pool=None, salt=b""):
     pool : ChildPool, optional
         The notebook's sandbox, shared by its test cells; by default one for this cell only.
     salt : bytes
-        Passed to :func:`~backproplab.grading.check` (the course's secret).
+        Passed to :func:`trustedgrading.checks.check` (the course's secret).
 
     Returns
     -------

@@ -44,7 +44,8 @@ from nbgrader.converters import NbGraderException
 from support import batch_course as course_kit
 
 from trustedgrading.batch import grader as batch
-from trustedgrading.batch import progress
+from trustedgrading.batch import progress, workers
+from trustedgrading.batch import student as one_student
 
 ASSIGNMENT = "ch02_activations"
 STUDENTS = 10
@@ -202,8 +203,8 @@ LOCKED = sqlalchemy.exc.OperationalError("UPDATE grade", {}, Exception("database
 
 
 def test_grade_student_grades_again_after_a_database_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "missing_grades", lambda *args: [])
-    monkeypatch.setattr(batch.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(one_student, "missing_grades", lambda *args: [])
+    monkeypatch.setattr(one_student.time, "sleep", lambda seconds: None)
     converter, runs = converter_failing(batch.DB_ATTEMPTS - 1, LOCKED)
     log = tmp_path / "s1.log"
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(log))
@@ -213,8 +214,8 @@ def test_grade_student_grades_again_after_a_database_error(tmp_path, monkeypatch
 
 
 def test_grade_student_fails_loudly_when_the_database_stays_locked(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "missing_grades", lambda *args: [])
-    monkeypatch.setattr(batch.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(one_student, "missing_grades", lambda *args: [])
+    monkeypatch.setattr(one_student.time, "sleep", lambda seconds: None)
     converter, runs = converter_failing(batch.DB_ATTEMPTS, LOCKED)
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(tmp_path / "s1.log"))
     assert outcome.status == progress.FAILED
@@ -223,7 +224,7 @@ def test_grade_student_fails_loudly_when_the_database_stays_locked(tmp_path, mon
 
 
 def test_grade_student_fails_when_a_grade_is_not_in_the_gradebook(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "missing_grades", lambda *args: ["a1/test_sigmoid"])
+    monkeypatch.setattr(one_student, "missing_grades", lambda *args: ["a1/test_sigmoid"])
     converter, _ = converter_failing(0, None)
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(tmp_path / "s1.log"))
     assert outcome.status == progress.FAILED
@@ -231,7 +232,7 @@ def test_grade_student_fails_when_a_grade_is_not_in_the_gradebook(tmp_path, monk
 
 
 def test_grade_student_escapes_the_id_for_nbgrader_glob(tmp_path, monkeypatch):
-    monkeypatch.setattr(batch, "missing_grades", lambda *args: [])
+    monkeypatch.setattr(one_student, "missing_grades", lambda *args: [])
     converter, runs = converter_failing(0, None)
     batch.grade_student(fake_app(tmp_path), converter, "a[1]", str(tmp_path / "x.log"))
     assert runs == ["a[[]1]"]
@@ -246,8 +247,8 @@ def test_grade_student_reads_the_grades_back_again_after_a_database_error(tmp_pa
             raise LOCKED
         return []
 
-    monkeypatch.setattr(batch, "missing_grades", missing)
-    monkeypatch.setattr(batch.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(one_student, "missing_grades", missing)
+    monkeypatch.setattr(one_student.time, "sleep", lambda seconds: None)
     converter, runs = converter_failing(0, None)
     outcome = batch.grade_student(fake_app(tmp_path), converter, "s1", str(tmp_path / "s1.log"))
     assert outcome.status == progress.GRADED
@@ -298,7 +299,7 @@ class NotATerminal(io.StringIO):
 def test_run_batch_shares_the_work_out_dynamically(tmp_path, monkeypatch):
     students = [f"s{i}" for i in range(8)]
     # s0 is slow: while one worker grades it, the other grades nearly all the rest.
-    monkeypatch.setattr(batch, "grade_student", fake_grading({"s0": 1.5}))
+    monkeypatch.setattr(workers, "grade_student", fake_grading({"s0": 1.5}))
     stream = NotATerminal()
     ledger, _, interrupted = batch.run_batch(fake_app(tmp_path), students, 2, str(tmp_path), stream)
     assert not interrupted
@@ -312,7 +313,7 @@ def test_run_batch_shares_the_work_out_dynamically(tmp_path, monkeypatch):
 
 def test_run_batch_fails_the_student_of_a_worker_that_died_and_goes_on(tmp_path, monkeypatch):
     students = [f"s{i}" for i in range(6)]
-    monkeypatch.setattr(batch, "grade_student", fake_grading({}, crash={"s2"}))
+    monkeypatch.setattr(workers, "grade_student", fake_grading({}, crash={"s2"}))
     ledger, _, interrupted = batch.run_batch(
         fake_app(tmp_path), students, 2, str(tmp_path), NotATerminal()
     )
@@ -324,7 +325,7 @@ def test_run_batch_fails_the_student_of_a_worker_that_died_and_goes_on(tmp_path,
 
 def test_run_batch_with_one_job_grades_in_order(tmp_path, monkeypatch):
     students = ["c", "a", "b"]
-    monkeypatch.setattr(batch, "grade_student", fake_grading({}))
+    monkeypatch.setattr(workers, "grade_student", fake_grading({}))
     ledger, _, _ = batch.run_batch(fake_app(tmp_path), students, 1, str(tmp_path), NotATerminal())
     (mine,) = tmp_path.glob("worker-*")
     assert mine.read_text().split() == students

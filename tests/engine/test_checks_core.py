@@ -27,6 +27,7 @@ from backproplab.grading import (
     register,
     register_custom,
 )
+from trustedgrading.checks import GradingAborted, Location, describe
 
 
 def _logistic(z):
@@ -327,6 +328,50 @@ def test_the_callers_arrays_are_never_changed():
 def test_not_a_function_is_refused():
     message = failure("core_test.logistic", 3)
     assert "should be a function" in message
+
+
+# --- the neutral terms in which an engine reports a call that ran elsewhere ---
+
+
+def test_an_aborted_call_is_reported_as_it_is_with_the_case():
+    def aborted(z):
+        raise GradingAborted("did not finish within 2 s")
+
+    message = failure("core_test.logistic", aborted)
+    assert message == 'logistic did not finish within 2 s (on case "z = 0").'
+
+
+def test_a_location_set_by_an_engine_replaces_the_traceback():
+    def elsewhere(z):
+        error = KeyError("w")
+        error.student_location = Location("helper", 2, 'return p["w"]')
+        raise error
+
+    message = failure("core_test.logistic", elsewhere)
+    assert message.endswith('raised KeyError: \'w\'\n  on case "z = 0"\n  in helper: return p["w"]')
+
+
+def test_a_location_attribute_of_another_type_is_ignored():
+    def own(z):
+        error = ValueError("no")
+        error.student_location = ("helper", 2, "forged")
+        raise error
+
+    message = failure("core_test.logistic", own)
+    assert "forged" not in message and "at line" in message
+
+
+def test_a_value_can_describe_itself():
+    class Stayed:
+        def __grading_description__(self):
+            return "an object of type Always"
+
+    assert describe(Stayed()) == "an object of type Always"
+    assert describe(None) == "None"
+    assert describe([1, 2]) == "a list of length 2"
+    assert describe({}) == "a builtins.dict"
+    message = failure("core_test.logistic", lambda z: Stayed())
+    assert "returned an object of type Always for out" in message
 
 
 # --- delegation to the reference package ---

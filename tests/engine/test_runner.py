@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from backproplab.grading import Case, CheckFailed, call_student, check, register
-from trustedgrading.checks.core import SandboxFault
-from trustedgrading.runner import ChildPool, RemoteFunction, run_test_cell
+from trustedgrading.checks import GradingAborted, Location
+from trustedgrading.runner import ChildPool, RemoteFunction, SandboxFault, run_test_cell
 from trustedgrading.sandbox import launch as sandbox
 
 LIMITS = sandbox.Limits(wall_seconds=20)
@@ -163,7 +163,8 @@ def test_an_exception_keeps_its_type_message_and_where(remote):
     )
     error = student_error(f, 1)
     assert type(error) is ValueError and str(error) == "bad value 2"
-    assert error.where == ("f", 3, 'raise ValueError(f"bad value {y}")')
+    assert error.student_location == ("f", 3, 'raise ValueError(f"bad value {y}")')
+    assert type(error.student_location) is Location  # the framework's neutral type
     with pytest.raises(CheckFailed, match=r"raised ValueError: bad value 2\n.*\n  in f: raise"):
         call_student(f, 1, case="one")
 
@@ -180,14 +181,14 @@ def test_the_where_of_an_error_names_the_innermost_student_frame(remote):
     )
     error = student_error(f, 0)
     assert type(error) is KeyError
-    assert error.where == ("helper", 2, 'return v["missing"]')
+    assert error.student_location == ("helper", 2, 'return v["missing"]')
 
 
 def test_an_error_inside_numpy_is_located_at_the_students_line(remote):
     f = remote("def f(a, b):\n    return a @ b\n")
     error = student_error(f, np.ones((2, 3)), np.ones((2, 3)))
     assert type(error) is ValueError and "matmul" in str(error)
-    assert error.where == ("f", 2, "return a @ b")
+    assert error.student_location == ("f", 2, "return a @ b")
 
 
 def test_a_students_own_exception_class_becomes_a_plain_exception_of_that_name(remote):
@@ -234,6 +235,7 @@ def test_os_exit_is_a_sandbox_fault_naming_the_exit_status(remote):
     with pytest.raises(SandboxFault) as again:
         f(1)
     assert again.value is info.value
+    assert isinstance(info.value, GradingAborted)  # what the check framework knows of it
     with pytest.raises(CheckFailed, match=r'ended the process .*exit status 7.*\(on case "c"\)'):
         call_student(f, 1, case="c")
 
@@ -329,10 +331,12 @@ def test_a_change_to_a_list_or_keyword_argument_is_written_back(remote):
     [
         ("def f(x):\n    x.shape = (-1,)\n    return 0.0\n", lambda: np.ones((2, 2))),
         ("def f(x):\n    x[0] = np.zeros(5)\n    return 0.0\n", lambda: [np.ones(2)]),
+        ("def f(x):\n    x[0] = 5.0\n    return 0.0\n", lambda: [1.0, 2.0]),
+        ("def f(x):\n    x['lr'] = 0.5\n    return 0.0\n", lambda: {"lr": 0.1}),
     ],
-    ids=["reshaped in place", "list element rebound"],
+    ids=["reshaped in place", "list element rebound", "number in a list", "number in a dict"],
 )
-def test_a_change_of_shape_is_reported_as_in_process(remote, source, make):
+def test_a_change_is_reported_as_in_process(remote, source, make):
     namespace = {"np": np}
     exec(source, namespace)
     with pytest.raises(CheckFailed, match="changed its input `x`"):

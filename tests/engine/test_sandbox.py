@@ -206,6 +206,10 @@ def test_without_bwrap_the_child_runs_isolated_python_on_a_numpy_only_path(monke
     command, sandboxed = sandbox.child_command(str(tmp_path))
     assert not sandboxed
     assert command[1:3] == ["-I", "-S"] and command[3].endswith("_child.py")
+    own = Path(command[3]).parent  # the child's folder: links to its files, nothing else
+    assert {p.name: p.resolve() for p in own.iterdir()} == {
+        name: Path(path).resolve() for name, path in sandbox.CHILD_FILES.items()
+    }
     site = Path(command[4])
     assert sorted(p.name for p in site.iterdir()) in (["numpy"], ["numpy", "numpy.libs"])
     assert (site / "numpy").resolve() == Path(np.__file__).parent.resolve()
@@ -219,11 +223,20 @@ def test_with_bwrap_the_child_command_drops_privileges_and_unshares_everything(b
     assert command[command.index("--cap-drop") + 1] == "ALL"
     assert command[command.index("--uid") + 1] == str(sandbox.NOBODY)
     assert command[command.index("--tmpfs") + 1] == "/tmp"
-    # Of the repository only the child's two files are mounted, never the package or all of
-    # site-packages.
+    # Of the repository only the child's files are mounted (its two and the engine's leaf
+    # modules it shares), never the package or all of site-packages.
     package = Path(trustedgrading.__file__).parent.parent  # src/: the course and the engine
-    allowed = {str(Path(sandbox.__file__).parent / name) for name in ("_child.py", "_wire.py")}
+    engine = package / "trustedgrading"
+    allowed = {
+        str(engine / "sandbox" / "_child.py"),
+        str(engine / "sandbox" / "_wire.py"),
+        str(engine / "mutation.py"),
+        str(engine / "limits.py"),
+    }
+    assert set(sandbox.CHILD_FILES.values()) == allowed
     assert {part for part in command if part.startswith(str(package))} == allowed
+    for name, path in sandbox.CHILD_FILES.items():
+        assert command[command.index(path) + 1] == f"/sandbox/grading/{name}"
     assert str(Path(np.__file__).resolve().parent.parent) not in command
 
 

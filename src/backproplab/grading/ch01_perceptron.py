@@ -21,6 +21,7 @@ from trustedgrading.checks import (
     CheckFailed,
     Mistake,
     call_student,
+    describe,
     expect_close,
     fail,
     register,
@@ -284,21 +285,15 @@ def _unpack_training(result, case):
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         fail(
             "train_perceptron should return 3 values (w, b, errors_per_epoch) but returned "
-            f'{_describe(result)} on case "{case}".'
+            f'{describe(result)} on case "{case}".'
         )
     return tuple(result)
-
-
-def _describe(value):
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _check_errors_array(errors, epochs, case):
     if not isinstance(errors, np.ndarray):
         fail(
-            f"train_perceptron returned errors_per_epoch as {_describe(errors)} on case "
+            f"train_perceptron returned errors_per_epoch as {describe(errors)} on case "
             f'"{case}"; return a NumPy array of integers: np.array(counts, dtype=np.int64).'
         )
     if errors.ndim != 1:

@@ -30,6 +30,7 @@ from trustedgrading.checks import (
     Mistake,
     call_student,
     check_case,
+    describe,
     expect_close,
     fail,
     register,
@@ -182,7 +183,7 @@ def _dense_forward(student, rng, hidden):
         if not isinstance(cache, tuple) or len(cache) != 3:
             fail(
                 f"dense_forward should return the cache (x, W, b), a tuple of 3 arrays, but its "
-                f'cache is {_what(cache)} on case "{case.label}". dense_backward needs exactly '
+                f'cache is {describe(cache)} on case "{case.label}". dense_backward needs exactly '
                 "these three."
             )
         for name, value, stored in zip(("x", "W", "b"), (x, W, b), cache, strict=True):
@@ -195,12 +196,6 @@ def _dense_forward(student, rng, hidden):
                     f"dense_forward's cache must be (x, W, b) in this order; its entry for {name} "
                     f'is not {name} on case "{case.label}".'
                 )
-
-
-def _what(value):
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _quiet_call(fn, *args):
@@ -366,7 +361,7 @@ def _mlp_backward(student, rng, hidden):
         if not isinstance(got, dict):
             fail(
                 f"mlp_backward should return a dict {{'W1': dW1, 'b1': db1, ...}} but returned "
-                f'{_what(got)} on case "{label}".'
+                f'{describe(got)} on case "{label}".'
             )
         keys = [f"{k}{l}" for l in range(1, L + 1) for k in "Wb"]
         missing = [k for k in keys if k not in got]

@@ -1,7 +1,7 @@
 """The bookkeeping of a batch of autograding: who waits, who is being graded, who is done,
 and what the grader sees of it (the live progress line and the closing summary).
 
-No nbgrader and no processes here: :mod:`trustedgrading.batch.grader` tells the :class:`Ledger`
+No nbgrader and no processes here: :mod:`trustedgrading.batch.workers` tells the :class:`Ledger`
 what its workers report, and a :class:`Reporter` shows the progress on its stderr.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
+
+from trustedgrading.limits import SUMMARY_NAMES
 
 GRADED, FAILED, SKIPPED = "graded", "failed", "skipped"
 REPORT_SECONDS = 5.0
@@ -139,7 +141,8 @@ def summary(assignment_id, ledger, wall, jobs, log_dir):
         lines.append(f"  FAILED {student}: {outcome.reason} (log: {outcome.log or '-'})")
     not_graded = ledger.not_graded()
     if not_graded:
-        shown = ", ".join(not_graded[:20]) + (", ..." if len(not_graded) > 20 else "")
+        shown = ", ".join(not_graded[:SUMMARY_NAMES])
+        shown += ", ..." if len(not_graded) > SUMMARY_NAMES else ""
         lines.append(f"  not graded ({len(not_graded)}): {shown}")
     lines.append(f"  logs: {log_dir}")
     return lines

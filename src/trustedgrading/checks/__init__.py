@@ -6,19 +6,24 @@ Each module registers its checks with :func:`register` (compare outputs with the
 :class:`Case` inputs, and name the :class:`Mistake` a wrong answer matches) or
 :func:`register_custom`. Nothing here knows how the student's function is run: the trusted
 engine (:mod:`trustedgrading.runner`) hands :func:`check` a stand-in that calls into a
-sandbox, and turns a sandbox's failure into a :class:`GradingAborted`.
+sandbox, and speaks the framework's neutral terms: a call that cannot complete raises a
+:class:`GradingAborted`, an exception raised elsewhere carries its :class:`Location` as
+``student_location``, and an object that stayed elsewhere describes itself to
+:func:`describe`.
+
+Modules: ``registry`` (the course, its checks and cases), ``calling`` (calling the student's
+function), ``compare`` (judging a result, explaining a difference), ``context`` (how a check
+fails, what every part shares) and ``core`` (:func:`check` and :func:`check_case`).
 """
 
-from trustedgrading.checks.core import (
+from trustedgrading.checks.calling import Location, call_student
+from trustedgrading.checks.compare import expect_close
+from trustedgrading.checks.context import CheckFailed, GradingAborted, describe, fail
+from trustedgrading.checks.core import check, check_case
+from trustedgrading.checks.registry import (
     Case,
-    CheckFailed,
     Mistake,
     assignments,
-    call_student,
-    check,
-    check_case,
-    expect_close,
-    fail,
     graded_functions,
     known_mistakes,
     register,
@@ -29,11 +34,14 @@ from trustedgrading.checks.core import (
 __all__ = [
     "Case",
     "CheckFailed",
+    "GradingAborted",
+    "Location",
     "Mistake",
     "assignments",
     "call_student",
     "check",
     "check_case",
+    "describe",
     "expect_close",
     "fail",
     "graded_functions",

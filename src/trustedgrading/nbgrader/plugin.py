@@ -51,6 +51,7 @@ from nbgrader.preprocessors import (
 )
 from traitlets import Float, Integer, Unicode
 
+from trustedgrading import limits
 from trustedgrading.nbgrader.extract import function_source
 from trustedgrading.runner import ChildPool, run_test_cell
 from trustedgrading.sandbox import launch as sandbox
@@ -107,6 +108,12 @@ class RobustExecute(Execute):
     a note says where the kernel stopped, and grading goes on: the test cells are decided by
     :class:`TrustedChecks`, not by the kernel.
     """
+
+    timeout = Integer(
+        limits.KERNEL_CELL_SECONDS,
+        allow_none=True,
+        help="Seconds a cell may run before the kernel's run ends (None: no limit).",
+    ).tag(config=True)
 
     async def _async_handle_timeout(self, timeout, cell=None):
         raise _KernelGaveUp(f"a cell ran for more than {timeout} s")
@@ -174,9 +181,15 @@ def _is_test_cell(cell):
 class TrustedChecks(NbGraderPreprocessor):
     """Decide every test cell in the grader, against the student's code run in a sandbox."""
 
-    wall_seconds = Float(30.0, help="Time budget of one test cell's checks.").tag(config=True)
-    cpu_seconds = Integer(60, help="CPU seconds for one test cell's checks.").tag(config=True)
-    memory_bytes = Integer(2 * 2**30, help="Address space of the process.").tag(config=True)
+    wall_seconds = Float(
+        limits.CHILD_WALL_SECONDS, help="Time budget of one check in a test cell, all its calls."
+    ).tag(config=True)
+    cpu_seconds = Integer(
+        limits.CHILD_CPU_SECONDS, help="CPU seconds of the process running one check."
+    ).tag(config=True)
+    memory_bytes = Integer(
+        limits.CHILD_MEMORY_BYTES, help="Address space of the process running one check."
+    ).tag(config=True)
     secret_file = Unicode(
         "",
         help="A file holding the course's grading secret, created on first use (0600). It "
@@ -211,7 +224,7 @@ class TrustedChecks(NbGraderPreprocessor):
                     continue
                 tests[graded.name] = (source.source, float(graded.max_score))
         self._restore_missing(nb, tests)
-        limits = sandbox.Limits(
+        child_limits = sandbox.Limits(
             wall_seconds=self.wall_seconds,
             cpu_seconds=self.cpu_seconds,
             memory_bytes=self.memory_bytes,
@@ -222,7 +235,7 @@ class TrustedChecks(NbGraderPreprocessor):
             if cell.cell_type == "code" and _grade_id(cell) not in tests
         ]
         salt = _course_secret(self.secret_file) if self.secret_file else b""
-        pool = ChildPool(limits)  # one sandbox per notebook, a fresh child per test cell
+        pool = ChildPool(child_limits)  # one sandbox per notebook, a fresh child per test cell
         try:
             self._grade(nb, tests, code_cells, pool, salt)
         finally:
@@ -297,8 +310,12 @@ def _outcome(passed, text):
 class BoundOutput(NbGraderPreprocessor):
     """Cap every output, and the notebook's outputs in all, so feedback stays small."""
 
-    max_output_chars = Integer(20_000, help="Characters kept of one output.").tag(config=True)
-    max_total_chars = Integer(400_000, help="Characters kept of all outputs.").tag(config=True)
+    max_output_chars = Integer(limits.OUTPUT_CHARS, help="Characters kept of one output.").tag(
+        config=True
+    )
+    max_total_chars = Integer(
+        limits.NOTEBOOK_OUTPUT_CHARS, help="Characters kept of all outputs."
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         total = 0
@@ -335,7 +352,7 @@ class BoundOutput(NbGraderPreprocessor):
                 lines.append(line)
             output.traceback = lines
         elif output.output_type in ("display_data", "execute_result"):
-            if len(json.dumps(output.get("data", {}))) > 4 * limit:
+            if len(json.dumps(output.get("data", {}))) > limits.DISPLAY_OUTPUT_FACTOR * limit:
                 return _note("[autograder] A large display output was removed.")
         return output
 
@@ -396,7 +413,7 @@ def _write_renamed(path, expected):
 
 
 def _unreadable_stub(name, error):
-    text = f"{type(error).__name__}: {error}"[:500]
+    text = f"{type(error).__name__}: {error}"[: limits.UNREADABLE_REASON_CHARS]
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -418,6 +435,9 @@ def configure(c, course_root, checks):
 
     ``checks`` names the course's checks package (its ``__init__`` calls
     :func:`trustedgrading.checks.use_course`), whose ``check(...)`` calls the test cells make.
+    The limits default to :mod:`trustedgrading.limits`; set ``c.TrustedChecks.wall_seconds``,
+    ``c.RobustExecute.timeout``, ``c.BoundOutput.max_output_chars``, ``c.LimitOutput.max_lines``
+    and the like after this call to change them.
     """
     c.Autograde.sanitize_preprocessors = [
         RepairMetadata,
@@ -446,6 +466,8 @@ def configure(c, course_root, checks):
     c.SandboxedKernelManager.course_root = os.path.abspath(course_root)
     c.TrustedChecks.secret_file = os.path.join(os.path.abspath(course_root), ".grading-secret")
     c.TrustedChecks.checks_package = checks
+    c.LimitOutput.max_lines = limits.OUTPUT_LINES
+    c.LimitOutput.max_traceback = limits.TRACEBACK_LINES
 
 
 __all__ = [

@@ -1,9 +1,10 @@
 """The processes that run a student's graded code, inside the sandbox.
 
 Started by ``trustedgrading.sandbox.launch`` as ``python -I -S _child.py <site dir>``: isolated
-mode, no site-packages, and a ``sys.path`` of only this folder and a folder holding NumPy. The
-process imports NumPy and nothing of ``backproplab`` (which is not there), and becomes a
-*zygote*: it never runs student code itself. For each check group the grader sends
+mode, no site-packages, and a ``sys.path`` of only its own folder (the files in
+``launch.CHILD_FILES``: this one, ``_wire``, and the engine's ``mutation`` and ``limits``) and a
+folder holding NumPy. The process imports NumPy and nothing of the course (which is not there),
+and becomes a *zygote*: it never runs student code itself. For each check group the grader sends
 ``{"op": "fork"}``; the zygote forks a fresh child, which serves that group, and waits for it.
 When the child has exited, the zygote kills every process the group left behind, empties
 ``/tmp`` and replies ``{"op": "ended"}``. Forking costs milliseconds where starting a sandbox
@@ -38,7 +39,8 @@ SANDBOXED_FLAG = "--sandboxed"
 
 def _setup_path():
     here = os.path.dirname(os.path.abspath(__file__))
-    # -I -S: the standard library only; then this folder (for _wire) and NumPy's folder.
+    # -I -S: the standard library only; then this folder (this file and the ones it imports by
+    # bare name, launch.CHILD_FILES) and NumPy's folder.
     sys.path[:0] = [here, *(a for a in sys.argv[1:] if a != SANDBOXED_FLAG)]
 
 
@@ -55,8 +57,11 @@ def _in_own_sandbox():
 
 _setup_path()
 
+# Only now, with sys.path set: this folder's files (launch.CHILD_FILES) and NumPy.
 import _wire  # noqa: E402
-import numpy as np  # noqa: E402 (sys.path is set first)
+import limits  # noqa: E402
+import numpy as np  # noqa: E402
+from mutation import unchanged  # noqa: E402
 
 
 class Channel:
@@ -106,7 +111,7 @@ def _where(error, source_lines):
         return None
     frame = frames[-1]
     text = source_lines[frame.lineno - 1].strip() if 0 < frame.lineno <= len(source_lines) else ""
-    return [frame.name, frame.lineno, text[:300]]
+    return [frame.name, frame.lineno, text[: limits.ERROR_LINE_CHARS]]
 
 
 def _error_meta(error, source_lines):
@@ -116,31 +121,10 @@ def _error_meta(error, source_lines):
         message = "<unprintable>"
     return {
         "op": "error",
-        "type": type(error).__name__[:100],
-        "message": message[:2000],
+        "type": type(error).__name__[: limits.ERROR_NAME_CHARS],
+        "message": message[: limits.ERROR_MESSAGE_CHARS],
         "where": _where(error, source_lines),
     }
-
-
-def _unchanged(before, after):
-    """Whether a call left an argument as it was (values, not identity)."""
-    if type(before) is not type(after):
-        return False
-    if isinstance(before, np.ndarray):
-        return (
-            before.shape == after.shape
-            and before.dtype == after.dtype
-            and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"))
-        )
-    if isinstance(before, (tuple, list)):
-        return len(before) == len(after) and all(map(_unchanged, before, after))
-    if isinstance(before, dict):
-        return before.keys() == after.keys() and all(
-            _unchanged(v, after[k]) for k, v in before.items()
-        )
-    if isinstance(before, np.random.Generator):
-        return before.bit_generator.state == after.bit_generator.state
-    return True
 
 
 class Child:
@@ -167,7 +151,7 @@ class Child:
     def load(self, meta):
         source, name = str(meta["source"]), str(meta["name"])
         self.source_lines = source.splitlines()
-        namespace = {"__name__": "__student__", "np": np, "numpy": np}
+        namespace = {"__name__": _wire.STUDENT_MODULE, "np": np, "numpy": np}
         try:
             exec(compile(source, SOURCE_NAME, "exec"), namespace)
             self.function = namespace.get(name)
@@ -234,12 +218,12 @@ class Child:
         changed = [
             [i, encoder.node(after)]
             for i, (before, after) in enumerate(zip(before_args, args, strict=True))
-            if not _unchanged(before, after)
+            if not unchanged(before, after)
         ]
         changed += [
             [key, encoder.node(kwargs[key])]
             for key, before in before_kwargs.items()
-            if not _unchanged(before, kwargs[key])
+            if not unchanged(before, kwargs[key])
         ]
         reply = {"op": "result", "value": value, "changed": changed}
         try:

@@ -1,8 +1,9 @@
 """The wire format between the grader and the sandboxed child that runs a student's code.
 
-This file is run *inside* the sandbox as part of the child (see ``_child.py``), where neither
-``backproplab`` nor anything but the standard library and NumPy exists, so it imports nothing
-else. The grader imports the same file as ``trustedgrading.sandbox._wire``.
+This file is run *inside* the sandbox as part of the child (see ``_child.py``), where nothing
+but the standard library, NumPy and the child's own files exists, so it imports nothing else
+(its limits come from ``limits.py``, loaded next to it). The grader imports the same file as
+``trustedgrading.sandbox._wire``.
 
 A message is one frame: an 8-byte big-endian length, then an ``.npz`` archive (written with
 ``np.savez``, read with ``allow_pickle=False``). The archive holds ``meta``, UTF-8 JSON as a
@@ -18,8 +19,16 @@ import zipfile
 
 import numpy as np
 
-MAX_FRAME = 64 * 2**20  # bytes; a larger message is refused (the sender is misbehaving)
+if __package__:  # the grader imports this file as trustedgrading.sandbox._wire
+    from trustedgrading import limits
+else:  # the sandboxed child loads it by bare name, limits.py next to it (launch.CHILD_FILES)
+    import limits
+
+MAX_FRAME = limits.WIRE_FRAME_BYTES  # bytes; a larger message is refused
 _NUMERIC = "biufc"
+# The module name the child runs the student's code under (a class it defines is
+# "__student__.Name"), left out when such an object is described to the student.
+STUDENT_MODULE = "__student__"
 
 
 class WireError(Exception):
@@ -37,6 +46,10 @@ class Ref:
 
     def __repr__(self):
         return f"<{self.type_name} object>"
+
+    def __grading_description__(self):
+        """How a failure message names it (see ``trustedgrading.checks.describe``)."""
+        return f"an object of type {self.type_name.removeprefix(STUDENT_MODULE + '.')}"
 
 
 class Peer:
@@ -62,7 +75,7 @@ class Peer:
         return self.kept[id_]
 
 
-MAX_ITEMS = 100_000  # items taken from an iterator a student's function returns
+MAX_ITEMS = limits.WIRE_ITEMS  # items taken from an iterator a student's function returns
 
 
 class Encoder:
@@ -83,7 +96,7 @@ class Encoder:
         return key
 
     def node(self, value, depth=0):
-        if depth > 20:
+        if depth > limits.WIRE_DEPTH:
             return self._opaque(value)
         kind = type(value)
         if value is None:
@@ -95,7 +108,7 @@ class Encoder:
         if kind is float:
             return {"t": "float", "v": value.hex()}
         if kind is str:
-            return {"t": "str", "v": value[:100_000]}
+            return {"t": "str", "v": value[: limits.WIRE_STRING_CHARS]}
         if kind is np.ndarray and value.dtype.kind in _NUMERIC and not value.dtype.fields:
             return {"t": "nd", "k": self._array(value)}
         if isinstance(value, np.ndarray) and value.dtype.kind in _NUMERIC:
@@ -133,7 +146,11 @@ class Encoder:
     def _opaque(self, value):
         kind = type(value)
         name = f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
-        return {"t": "ref", "id": self._peer.keep(value), "type": name[:200]}
+        return {
+            "t": "ref",
+            "id": self._peer.keep(value),
+            "type": name[: limits.WIRE_TYPE_NAME_CHARS],
+        }
 
 
 def decode(node, arrays, peer, callback=None):
@@ -174,7 +191,7 @@ def decode(node, arrays, peer, callback=None):
             raise WireError("a callable may only be sent to the child")
         return callback(int(node["id"]))
     if t == "ref":
-        return Ref(int(node["id"]), str(node.get("type", "object"))[:200])
+        return Ref(int(node["id"]), str(node.get("type", "object"))[: limits.WIRE_TYPE_NAME_CHARS])
     if t == "back":
         return peer.own(int(node["id"]))
     raise WireError(f"unknown node type {t!r}")

@@ -32,7 +32,30 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
+from trustedgrading.limits import (
+    BWRAP_PROBE_SECONDS,
+    CHILD_CPU_SECONDS,
+    CHILD_FILE_BYTES,
+    CHILD_MEMORY_BYTES,
+    CHILD_OPEN_FILES,
+    CHILD_STDERR_BYTES,
+    CHILD_WALL_SECONDS,
+    KERNEL_MEMORY_BYTES,
+    KILL_WAIT_SECONDS,
+    STDERR_DRAIN_SECONDS,
+)
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_ENGINE = os.path.dirname(_HERE)
+# Every file the child loads, by the name it has in the child's folder: this folder's two and
+# the engine's leaf modules it shares with the grader (imported there by bare name). All of
+# them import only the standard library and NumPy (tests/engine/test_boundaries.py).
+CHILD_FILES = {
+    "_child.py": os.path.join(_HERE, "_child.py"),
+    "_wire.py": os.path.join(_HERE, "_wire.py"),
+    "mutation.py": os.path.join(_ENGINE, "mutation.py"),
+    "limits.py": os.path.join(_ENGINE, "limits.py"),
+}
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 NOBODY = 65534
@@ -43,7 +66,7 @@ _FRESH_MOUNTS = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for one sandboxed process.
+    """Resource limits for one sandboxed process (defaults: :mod:`trustedgrading.limits`).
 
     Attributes
     ----------
@@ -60,11 +83,11 @@ class Limits:
         How much of the process's stderr is kept (the rest is read and dropped).
     """
 
-    wall_seconds: float = 30.0
-    cpu_seconds: int = 60
-    memory_bytes: int = 2 * 2**30
-    file_bytes: int = 16 * 2**20
-    stderr_bytes: int = 64 * 2**10
+    wall_seconds: float = CHILD_WALL_SECONDS
+    cpu_seconds: int = CHILD_CPU_SECONDS
+    memory_bytes: int = CHILD_MEMORY_BYTES
+    file_bytes: int = CHILD_FILE_BYTES
+    stderr_bytes: int = CHILD_STDERR_BYTES
 
 
 def find_program(name):
@@ -86,7 +109,8 @@ def bwrap_path():
         return None
     probe = [path, "--unshare-all", "--die-with-parent", *_system_binds(), "--", "/bin/true"]
     try:
-        ok = subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+        run = subprocess.run(probe, capture_output=True, timeout=BWRAP_PROBE_SECONDS)
+        ok = run.returncode == 0
     except (OSError, subprocess.SubprocessError):
         ok = False
     return path if ok else None
@@ -139,7 +163,7 @@ def _set_limits(limits):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (CHILD_OPEN_FILES, CHILD_OPEN_FILES))
 
     return apply
 
@@ -159,29 +183,37 @@ def child_command(workdir):
     """The command that starts ``_child.py``, and whether it is sandboxed.
 
     ``workdir`` is a private temporary folder of the grader's: without bubblewrap it holds
-    the links to NumPy that make up the child's whole ``sys.path``.
+    the links that make up the child's whole ``sys.path``, its own folder (``grading``: the
+    :data:`CHILD_FILES`) and NumPy's (``site``). With bubblewrap the same files are mounted
+    read-only at ``/sandbox/grading`` and ``/sandbox/site``.
     """
     python = _interpreter()
     site = os.path.join(workdir, "site")
-    os.makedirs(site, exist_ok=True)
-    for path in _numpy_dirs():
-        link = os.path.join(site, os.path.basename(path))
-        if not os.path.lexists(link):
-            os.symlink(path, link)
+    own = os.path.join(workdir, "grading")
+    _link_all(site, {os.path.basename(path): path for path in _numpy_dirs()})
     bwrap = bwrap_path()
     if bwrap is None:
-        return [python, "-I", "-S", os.path.join(_HERE, "_child.py"), site], False
+        _link_all(own, CHILD_FILES)
+        return [python, "-I", "-S", os.path.join(own, "_child.py"), site], False
     args = _bwrap_base(bwrap, "--new-session")
     seen = set(_SYSTEM_DIRS)
     _bind_once(args, sys.base_prefix, seen=seen)
     _bind_once(args, os.path.dirname(python), seen=seen)
     for path in _numpy_dirs():
         args += ["--ro-bind", path, f"/sandbox/site/{os.path.basename(path)}"]
-    for name in ("_child.py", "_wire.py"):
-        args += ["--ro-bind", os.path.join(_HERE, name), f"/sandbox/grading/{name}"]
+    for name, path in CHILD_FILES.items():
+        args += ["--ro-bind", path, f"/sandbox/grading/{name}"]
     args += ["--chdir", "/tmp"]
     args += ["--", python, "-I", "-S", "/sandbox/grading/_child.py", "/sandbox/site", "--sandboxed"]
     return args, True
+
+
+def _link_all(folder, targets):
+    os.makedirs(folder, exist_ok=True)
+    for name, path in targets.items():
+        link = os.path.join(folder, name)
+        if not os.path.lexists(link):
+            os.symlink(path, link)
 
 
 def start_child(limits, workdir):
@@ -218,7 +250,7 @@ class StderrCollector:
                     self.kept += chunk[:room]
 
     def text(self):
-        self._thread.join(timeout=1)
+        self._thread.join(timeout=STDERR_DRAIN_SECONDS)
         return self.kept.decode(errors="replace")
 
 
@@ -233,12 +265,12 @@ def kill(process):
     except ProcessLookupError:
         pass
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=KILL_WAIT_SECONDS)
     except subprocess.TimeoutExpired:
         pass
 
 
-def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=4 * 2**30):
+def kernel_command(command, *, cwd, private_dir, course_root, memory_bytes=KERNEL_MEMORY_BYTES):
     """Wrap a kernel's command so the kernel runs sandboxed (unchanged without bubblewrap).
 
     The kernel sees the system read-only, the Python environment the grader runs in (its
