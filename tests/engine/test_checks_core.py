@@ -369,7 +369,7 @@ def test_a_value_can_describe_itself():
     assert describe(Stayed()) == "an object of type Always"
     assert describe(None) == "None"
     assert describe([1, 2]) == "a list of length 2"
-    assert describe({}) == "a builtins.dict"
+    assert describe({}) == "a dict"
     message = failure("core_test.logistic", lambda z: Stayed())
     assert "returned an object of type Always for out" in message
 

@@ -56,7 +56,10 @@ def describe(value):
             return str(describe_itself(value))
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
-    return f"a {type(value).__module__}.{type(value).__qualname__}"
+    module = type(value).__module__
+    name = type(value).__qualname__
+    # A builtin (dict, int, str) reads best bare; anything else with its module (numpy.int64).
+    return f"a {name}" if module == "builtins" else f"a {module}.{name}"
 
 
 @contextlib.contextmanager
