@@ -3,6 +3,7 @@ from the solution notebook, and an edit that no longer applies (its text missing
 fails loudly, naming the bank, the variant and the text. Format: ``tests/support/solutions.py``.
 """
 
+import json
 import re
 
 import pytest
@@ -55,8 +56,14 @@ def written():
 
 def bank(folder, assignment_id, mutants, alternatives=None):
     """A bank file for ``assignment_id`` in ``folder``, loaded as the real ones are."""
-    text = f"MUTANTS = {mutants!r}\nALTERNATIVES = {alternatives or {}!r}\n"
-    (folder / f"{assignment_id}.py").write_text(text, encoding="utf-8")
+    lines = []
+    for part, table in (("mutants", mutants), ("alternatives", alternatives or {})):
+        for function, variants in table.items():
+            for variant in variants:
+                # JSON strings and arrays are valid TOML values.
+                lines.append(f"[[{part}.{function}]]")
+                lines += [f"{key} = {json.dumps(value)}" for key, value in variant.items()]
+    (folder / f"{assignment_id}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return load_bank(assignment_id, banks=folder)
 
 
@@ -75,7 +82,7 @@ def test_a_variant_is_built_from_the_reference_solution(tmp_path, written):
         {
             "function": function,
             "message": "m",
-            "edits": [(head, f"# edited\n{head}")],
+            "edits": [[head, f"# edited\n{head}"]],  # TOML has arrays, not tuples
             "source": f"# edited\n{reference}",
         }
     ]
@@ -98,7 +105,7 @@ def test_an_edit_that_no_longer_applies_fails_the_loader(tmp_path, written, old,
     with pytest.raises(BankError) as raised:
         bank(tmp_path, assignment_id, {function: variants})
     message = str(raised.value)
-    path = tmp_path / f"{assignment_id}.py"
+    path = tmp_path / f"{assignment_id}.toml"
     assert message.startswith(
         f"{path}: {assignment_id}-{function}-mutant2: the reference {function}"
     )
@@ -119,5 +126,13 @@ def test_a_malformed_variant_fails_the_loader(tmp_path, written):
         bank(tmp_path, assignment_id, {}, {function: [{"source": "def (:\n"}]})
     with pytest.raises(BankError, match="is not a solution cell"):
         bank(tmp_path, assignment_id, {"no_such_function": [{"message": "m", "edits": []}]})
+    (tmp_path / f"{assignment_id}.toml").write_text('mutants = ["m"]\n', encoding="utf-8")
     with pytest.raises(BankError, match="map functions to lists of variants"):
-        bank(tmp_path, assignment_id, [{"function": function, "message": "m", "edits": []}])
+        load_bank(assignment_id, banks=tmp_path)
+
+
+def test_a_bank_that_is_not_valid_toml_fails_the_loader(tmp_path, written):
+    assignment_id, _ = written
+    (tmp_path / f"{assignment_id}.toml").write_text("[[mutants.f]\n", encoding="utf-8")
+    with pytest.raises(BankError, match="is not valid TOML"):
+        load_bank(assignment_id, banks=tmp_path)

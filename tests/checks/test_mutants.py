@@ -1,7 +1,7 @@
 """Mutation testing of the graders: every known-wrong implementation must fail its check.
 
-For each assignment with a bank ``tests/checks/mutants/<id>.py`` (``MUTANTS`` and
-``ALTERNATIVES``, plain data: mostly small edits of the reference solution's functions; format
+For each assignment with a bank ``tests/checks/mutants/<id>.toml`` (``mutants`` and
+``alternatives``, TOML data: mostly small edits of the reference solution's functions; format
 in ``tests/support/solutions.py``, the loader in ``tests/checks/test_banks.py``):
 
 - the namespace of the reference solution is built from ``solutions/<id>/<id>.ipynb``: the
@@ -75,7 +75,7 @@ def test_every_written_assignment_has_a_bank(assignment_id):
     if not notebook_path(assignment_id).is_file():
         pytest.skip(f"solutions/{assignment_id} is not written yet")
     if load_bank(assignment_id) is None:
-        message = f"tests/checks/mutants/{assignment_id}.py is missing"
+        message = f"tests/checks/mutants/{assignment_id}.toml is missing"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -91,7 +91,7 @@ def test_each_graded_function_has_a_check_mutants_and_an_alternative(assignment_
     )
     bank = load_bank(assignment_id)
     if bank is None:
-        pytest.skip(f"tests/checks/mutants/{assignment_id}.py is missing")
+        pytest.skip(f"tests/checks/mutants/{assignment_id}.toml is missing")
     for function in functions:
         assert any(m["function"] == function for m in bank[0]), f"no mutant of {function}"
         assert any(a["function"] == function for a in bank[1]), f"no alternative to {function}"

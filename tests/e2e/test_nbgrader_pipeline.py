@@ -11,7 +11,7 @@ The students, each a copy of the release notebook:
 - ``blank`` hands the release in untouched: it must score 0, with every test cell failing on
   ``CheckFailed`` ("not implemented yet"), never on a crash of the notebook;
 - ``partial`` is the reference with one graded function replaced by a wrong version, a mutant
-  from ``tests/checks/mutants/<id>.py`` (or, without a bank, a function returning None): its
+  from ``tests/checks/mutants/<id>.toml`` (or, without a bank, a function returning None): its
   score lies strictly between 0 and 100 and its feedback names the mistake.
 
 Every nbgrader command runs once for all assignments and students (nbgrader's start-up costs

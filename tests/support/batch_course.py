@@ -6,7 +6,7 @@ helpers this module imports): a copy of ``solutions/<id>/`` and of the repositor
 ``nbgrader_config.py`` (rooted wherever it is copied), a fixed ``.grading-secret`` so the
 salted random cases are the same in every gradebook, and ``nbgrader generate_assignment``.
 Each submission is the release notebook with some solution cells filled in: the reference, a
-mutant from ``tests/checks/mutants/<id>.py``, or the untouched stub.
+mutant from ``tests/checks/mutants/<id>.toml``, or the untouched stub.
 """
 
 import json

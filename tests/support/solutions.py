@@ -2,16 +2,23 @@
 on it (in process, or sandboxed as ``nbgrader autograde`` does). The mutation tests, the checks'
 tests and ``make mutation-report`` share these.
 
-Mutation banks. ``tests/checks/mutants/<id>.py`` holds plain data: ``MUTANTS`` (wrong
-implementations that the check must fail) and ``ALTERNATIVES`` (other correct ones that must
-pass), each a dict from a graded function (the ``grade_id`` of its solution cell) to a list of
-variants of it, in order. A variant is a dict with
+Mutation banks. ``tests/checks/mutants/<id>.toml`` is data, read with ``tomllib`` (never
+executed): ``mutants`` (wrong implementations that the check must fail) and ``alternatives``
+(other correct ones that must pass), each a table from a graded function (the ``grade_id`` of
+its solution cell) to an array of variants of it, in order::
+
+    [[mutants.sigmoid]]
+    message = 'sign of z is flipped'
+    edits = [['z >= 0', 'z < 0']]
+
+A variant is a table with
 
 - ``message`` (mutants): a regex that the check's failure message must match (``re.search``,
   case insensitive);
-- either ``edits``, a list of ``(old, new)`` string pairs that turn the reference function into
+- either ``edits``, a list of ``[old, new]`` string pairs that turn the reference function into
   the variant, or ``source``, the variant's whole code, for one that is not a small change of
-  the reference (an alternative written differently, a rewrite).
+  the reference (an alternative written differently, a rewrite), best as a multi-line literal
+  string (``'''...'''``: no escapes, so code and regexes read as written).
 
 The reference function is the source of that solution cell in ``solutions/<id>/<id>.ipynb``,
 docstring included, without its ``### BEGIN SOLUTION`` / ``### END SOLUTION`` lines. Each
@@ -29,7 +36,7 @@ import functools
 import itertools
 import json
 import re
-import runpy
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -62,22 +69,28 @@ def load_bank(assignment_id, banks=BANKS):
     Each is a list of dicts, the variants in bank order, with ``function`` and ``source`` (see
     the module docstring).
     """
-    path = Path(banks) / f"{assignment_id}.py"
+    path = Path(banks) / f"{assignment_id}.toml"
     if not path.is_file():
         return None
-    bank = runpy.run_path(str(path))
     name = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    try:
+        bank = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise BankError(f"{name} is not valid TOML: {error}") from None
+    unknown = set(bank) - {"mutants", "alternatives"}
+    if unknown:
+        raise BankError(f"{name}: unknown tables {sorted(unknown)} (mutants, alternatives)")
     return (
-        _materialise(assignment_id, bank.get("MUTANTS", {}), "mutant", name),
-        _materialise(assignment_id, bank.get("ALTERNATIVES", {}), "alternative", name),
+        _materialise(assignment_id, bank.get("mutants", {}), "mutant", name),
+        _materialise(assignment_id, bank.get("alternatives", {}), "alternative", name),
     )
 
 
 def _materialise(assignment_id, bank_part, kind, bank):
-    """The variants of ``MUTANTS`` or ``ALTERNATIVES``, each with its ``source`` built; labelled
+    """The variants of ``mutants`` or ``alternatives``, each with its ``source`` built; labelled
     as their tests are, ``<id>-<function>-mutant<k>``."""
     if not isinstance(bank_part, dict):
-        raise BankError(f"{bank}: MUTANTS and ALTERNATIVES map functions to lists of variants")
+        raise BankError(f"{bank}: mutants and alternatives map functions to lists of variants")
     variants = []
     for function, entries in bank_part.items():
         reference = reference_sources(assignment_id).get(function)
