@@ -12,14 +12,17 @@ import pytest
 
 import backproplab
 from backproplab.activations import sigmoid as reference_sigmoid
-from backproplab.grading import (
-    ASSIGNMENTS,
+from backproplab.grading import ASSIGNMENTS  # the course: its import configures the framework
+from trustedgrading.checks import (
     Case,
     CheckFailed,
+    GradingAborted,
+    Location,
     Mistake,
     call_student,
     check,
     check_case,
+    describe,
     expect_close,
     fail,
     graded_functions,
@@ -27,7 +30,6 @@ from backproplab.grading import (
     register,
     register_custom,
 )
-from trustedgrading.checks import GradingAborted, Location, describe
 
 
 def _logistic(z):

@@ -15,8 +15,16 @@ import textwrap
 import numpy as np
 import pytest
 
-from backproplab.grading import Case, CheckFailed, call_student, check, register
-from trustedgrading.checks import GradingAborted, Location
+import backproplab.grading  # noqa: F401 (the course: importing it configures the framework)
+from trustedgrading.checks import (
+    Case,
+    CheckFailed,
+    GradingAborted,
+    Location,
+    call_student,
+    check,
+    register,
+)
 from trustedgrading.runner import ChildPool, RemoteFunction, SandboxFault, run_test_cell
 from trustedgrading.sandbox import launch as sandbox
 
