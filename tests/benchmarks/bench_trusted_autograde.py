@@ -149,10 +149,10 @@ def time_trusted_checks(config, db_url, course, assignment_id, student):
     in_cells, groups = [0.0], [0]
     real = nbgrader_plugin.run_test_cell
 
-    def timed(calls, sources, limits, pool=None):
+    def timed(calls, sources, limits, pool=None, salt=b""):
         started = time.perf_counter()
         try:
-            return real(calls, sources, limits, pool)
+            return real(calls, sources, limits, pool, salt)
         finally:
             in_cells[0] += time.perf_counter() - started
             groups[0] += len({check_name for check_name, _, _ in calls})
