@@ -105,12 +105,13 @@ def static_explorer():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     try:
         from playwright.sync_api import sync_playwright
-        from support.browser import CHROMIUM, CHROMIUM_ARGS
+        from support.browser import CHROMIUM, CHROMIUM_ARGS, chromium_path
     except ImportError as exc:
         print(f"static explorer: skipped ({exc})")
         return
-    if not Path(CHROMIUM).exists():
-        print(f"static explorer: skipped (no Chromium at {CHROMIUM})")
+    browser_path = chromium_path()  # PATH, then the sbin folders, as the browser tests do
+    if browser_path is None:
+        print(f"static explorer: skipped ({CHROMIUM} not found; apt-get install chromium)")
         return
     from backproplab.display.static_explorer import explorer_html
 
@@ -119,7 +120,7 @@ def static_explorer():
         page_file.write_text(f"<!doctype html><meta charset='utf-8'>{explorer_html()}", "utf-8")
         size = len(explorer_html().encode())
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.goto(f"{page_file.as_uri()}?optimizers={','.join(optimizers.OPTIMIZER_NAMES)}")
             page.wait_for_selector(".bpl-static-explorer[data-state]")
