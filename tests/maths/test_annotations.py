@@ -9,25 +9,9 @@ import inspect
 import textwrap
 import types
 import typing
-from pathlib import Path
 
 import pytest
-
-import backproplab
-
-PACKAGE_DIR = Path(backproplab.__file__).parent
-
-
-def maths_modules():
-    """Every module of backproplab except the display and grading subpackages, found on disk."""
-    found = []
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
-        if parts[0] in ("display", "grading"):
-            continue
-        dotted = ".".join(p for p in parts if p != "__init__")
-        found.append("backproplab" + (f".{dotted}" if dotted else ""))
-    return found
+from support.packages import maths_modules
 
 
 def public_functions(module):

@@ -4,26 +4,11 @@ widget library (DESIGN.md). Every module found on disk is covered, not a list.""
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from support.packages import PACKAGE_DIR, maths_modules
 
-import backproplab
-
-PACKAGE_DIR = Path(backproplab.__file__).parent
 FORBIDDEN = ("matplotlib", "ipywidgets", "ipympl", "IPython", "backproplab.display")
-
-
-def maths_modules():
-    """Every module of backproplab except the display and grading subpackages, found on disk."""
-    found = []
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
-        if parts[0] in ("display", "grading"):
-            continue
-        dotted = ".".join(p for p in parts if p != "__init__")
-        found.append("backproplab" + (f".{dotted}" if dotted else ""))
-    return found
 
 
 def check_modules():
