@@ -121,6 +121,10 @@ API = {
         ],
         "batchnorm_backward": [("dout", _), ("cache", _)],
         "clip_by_global_norm": [("grads", _), ("max_norm", _)],
+        "dropout_forward": [("x", _), ("p", _), ("rng", _), ("train", True)],
+        "dropout_backward": [("dout", _), ("cache", _)],
+        "l2_penalty": [("params", _), ("lam", _)],
+        "l2_grad": [("params", _), ("lam", _)],
     },
 }
 
