@@ -126,6 +126,15 @@ API = {
         "l2_penalty": [("params", _), ("lam", _)],
         "l2_grad": [("params", _), ("lam", _)],
     },
+    "augment": {
+        "translate": [("images", _), ("dy", _), ("dx", _)],
+        "rotate": [("images", _), ("degrees", _)],
+        "shear": [("images", _), ("factor", _)],
+        "zoom": [("images", _), ("scale", _)],
+        "crop": [("images", _), ("top", _), ("left", _), ("height", _), ("width", _)],
+        "blur": [("images", _), ("sigma", _)],
+        "flip": [("images", _), ("axis", _)],
+    },
 }
 
 CASES = [(m, name, params) for m, names in API.items() for name, params in names.items()]
