@@ -588,18 +588,8 @@ def test_train_leaves_the_validation_data_alone(rng):
     X_val.setflags(write=False)
     y_val.setflags(write=False)
     before = X_val.copy(), y_val.copy()
-    train(
-        params,
-        loss_and_grads,
-        X,
-        y,
-        make_optimizer("sgd", lr=0.05),
-        3,
-        8,
-        rng,
-        val=(X_val, y_val),
-        patience=1,
-    )
+    sgd = make_optimizer("sgd", lr=0.05)
+    train(params, loss_and_grads, X, y, sgd, 3, 8, rng, val=(X_val, y_val), patience=1)
     np.testing.assert_array_equal(X_val, before[0])
     np.testing.assert_array_equal(y_val, before[1])
 
@@ -641,15 +631,6 @@ def test_a_nan_validation_loss_is_reported_as_divergence(rng):
         loss, grads = loss_and_grads(p, Xb, yb)
         return (np.nan if len(yb) == 32 else loss), grads
 
+    sgd = make_optimizer("sgd", lr=0.05)
     with pytest.raises(ValueError, match=r"loss became nan at epoch 1, on the validation set"):
-        train(
-            params,
-            nan_on_validation,
-            X,
-            y,
-            make_optimizer("sgd", lr=0.05),
-            2,
-            8,
-            rng,
-            val=(X_val, y_val),
-        )
+        train(params, nan_on_validation, X, y, sgd, 2, 8, rng, val=(X_val, y_val))
