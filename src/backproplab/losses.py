@@ -153,19 +153,19 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
     return loss, dlogits
 
 
-def _pair(y_hat: ArrayLike, y: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
-    y_hat = as_float_array(y_hat, "y_hat", fn)
+def _pair(
+    y_hat: ArrayLike, y: ArrayLike, fn: str, name: str = "y_hat"
+) -> tuple[np.ndarray, np.ndarray]:
+    """A prediction (called ``name``) and its target, as float arrays of one non-empty shape."""
+    y_hat = as_float_array(y_hat, name, fn)
     y = as_float_array(y, "y", fn)
-    same_shape(y_hat, y, ("y_hat", "y"), fn)
-    non_empty(y_hat, "y_hat", fn)
+    same_shape(y_hat, y, (name, "y"), fn)
+    non_empty(y_hat, name, fn)
     return y_hat, y
 
 
 def _probabilities(p: ArrayLike, y: ArrayLike, fn: str) -> tuple[np.ndarray, np.ndarray]:
-    p = as_float_array(p, "p", fn)
-    y = as_float_array(y, "y", fn)
-    same_shape(p, y, ("p", "y"), fn)
-    non_empty(p, "p", fn)
+    p, y = _pair(p, y, fn, "p")
     if np.any((p < 0) | (p > 1)):
         raise ValueError(
             f"{fn}: p must be probabilities in [0, 1], got values in "

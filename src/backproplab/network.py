@@ -25,8 +25,11 @@ from backproplab.losses import softmax_cross_entropy
 INIT_SCHEMES = ("he", "xavier", "normal")
 
 
-def _fans(fan_in: int, fan_out: int, fn: str) -> tuple[int, int]:
-    return as_int(fan_in, "fan_in", fn, low=1), as_int(fan_out, "fan_out", fn, low=1)
+def _init_args(
+    fan_in: int, fan_out: int, rng: np.random.Generator, fn: str
+) -> tuple[int, int, np.random.Generator]:
+    fan_in, fan_out = as_int(fan_in, "fan_in", fn, low=1), as_int(fan_out, "fan_out", fn, low=1)
+    return fan_in, fan_out, check_rng(rng, fn)
 
 
 def xavier_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
@@ -41,8 +44,7 @@ def xavier_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarr
     -------
     W : ndarray, shape (fan_in, fan_out)
     """
-    fan_in, fan_out = _fans(fan_in, fan_out, "xavier_init")
-    rng = check_rng(rng, "xavier_init")
+    fan_in, fan_out, rng = _init_args(fan_in, fan_out, rng, "xavier_init")
     return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 
 
@@ -56,8 +58,7 @@ def he_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
     -------
     W : ndarray, shape (fan_in, fan_out)
     """
-    fan_in, fan_out = _fans(fan_in, fan_out, "he_init")
-    rng = check_rng(rng, "he_init")
+    fan_in, fan_out, rng = _init_args(fan_in, fan_out, rng, "he_init")
     return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 

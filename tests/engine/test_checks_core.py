@@ -19,6 +19,7 @@ from trustedgrading.checks import (
     GradingAborted,
     Location,
     Mistake,
+    Mistakes,
     call_student,
     check,
     check_case,
@@ -57,6 +58,29 @@ register(
     reference=_step_grad,
     cases=lambda rng, hidden: iter([Case("z = [-1, 0, 2]", np.array([-1.0, 0.0, 2.0]))]),
     mistakes=[Mistake("the slope at 0 must be 0", lambda z: (z >= 0).astype(float), "use z > 0")],
+)
+
+
+_RELU_MISTAKES = Mistakes()
+
+
+@_RELU_MISTAKES.add("returned |z|", hint="negative inputs give 0")
+def _relu_abs(z):
+    return np.abs(z)
+
+
+@_RELU_MISTAKES.add("made z positive", hint="(named only when |z| is not)")
+def _relu_abs_again(z):
+    return np.sqrt(np.asarray(z, dtype=float) ** 2)
+
+
+_RELU_MISTAKES.append(Mistake("clipped at 1", lambda z: np.maximum(z, 1.0), "clip at 0"))
+
+register(
+    "core_test.relu",
+    reference=lambda z: np.maximum(z, 0.0),
+    cases=lambda rng, hidden: iter([Case("z = [-2, 0, 3]", np.array([-2.0, 0.0, 3.0]))]),
+    mistakes=_RELU_MISTAKES,
 )
 
 
@@ -191,6 +215,18 @@ def test_an_overflow_to_nan_is_diagnosed():
 def test_a_known_mistake_is_named():
     message = failure("core_test.step_grad", lambda z: (z >= 0).astype(float))
     assert "Likely mistake: the slope at 0 must be 0. use z > 0" in message
+
+
+def test_a_mistakes_table_holds_its_mistakes_in_the_order_they_are_declared():
+    names = [m.name for m in known_mistakes()["core_test.relu"]]
+    assert names == ["returned |z|", "made z positive", "clipped at 1"]
+    assert _relu_abs(-2.0) == 2.0  # the decorator leaves the wrong function as it is
+
+
+def test_the_first_matching_mistake_of_a_table_is_named():
+    assert "Likely mistake: returned |z|. negative inputs give 0" in failure("core_test.relu", abs)
+    message = failure("core_test.relu", lambda z: np.maximum(z, 1.0))
+    assert "Likely mistake: clipped at 1. clip at 0" in message
 
 
 def test_a_gradient_n_times_too_large_names_the_batch_size():

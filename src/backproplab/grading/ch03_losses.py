@@ -42,41 +42,35 @@ def _random_probabilities(rng, n, k):
 # --- mse ------------------------------------------------------------------------------------
 
 
-def _mse_cases(rng, hidden):
-    yield Case(
-        "perfect prediction (y_hat = y)", np.array([1.5, -2.0, 3.0]), np.array([1.5, -2.0, 3.0])
-    )
-    yield Case(
+def _hand_pair():
+    return Case(
         "y_hat = [1, 2, 3, 4], y = [0, 2, 5, 4]",
         np.array([1.0, 2.0, 3.0, 4.0]),
         np.array([0.0, 2.0, 5.0, 4.0]),
         batch=4,
     )
+
+
+def _random_pair(rng, label, shape, sd):
+    """Prediction and target drawn from N(0, sd²); the loss averages over every entry."""
+    y_hat, y = rng.normal(0, sd, size=shape), rng.normal(0, sd, size=shape)
+    return Case(label, y_hat, y, batch=int(np.prod(shape)))
+
+
+def _mse_cases(rng, hidden):
     yield Case(
-        "a (3, 2) batch: mean over all 6 entries",
-        rng.normal(0.0, 1.0, size=(3, 2)),
-        rng.normal(0.0, 1.0, size=(3, 2)),
-        batch=6,
+        "perfect prediction (y_hat = y)", np.array([1.5, -2.0, 3.0]), np.array([1.5, -2.0, 3.0])
     )
+    yield _hand_pair()
+    yield _random_pair(rng, "a (3, 2) batch: mean over all 6 entries", (3, 2), 1.0)
     if hidden:
         yield Case("a single prediction (N = 1)", np.array([2.5]), np.array([-0.5]))
         yield Case(
             "one outlier among small errors", np.array([0.1, -0.1, 0.1, 10.0]), np.zeros(4), batch=4
         )
-        yield Case(
-            "a (4, 1) column of predictions",
-            rng.normal(0, 3, size=(4, 1)),
-            rng.normal(0, 3, size=(4, 1)),
-            batch=4,
-        )
+        yield _random_pair(rng, "a (4, 1) column of predictions", (4, 1), 3)
         for shape in [(7,), (5, 3), (2, 3, 4)]:
-            n = int(np.prod(shape))
-            yield Case(
-                f"random {shape}",
-                rng.normal(0, 5, size=shape),
-                rng.normal(0, 5, size=shape),
-                batch=n,
-            )
+            yield _random_pair(rng, f"random {shape}", shape, 5)
         yield Case("huge errors (1e150)", np.array([1e150, -1e150]), np.array([0.0, 0.0]))
 
 
@@ -125,34 +119,16 @@ register(
 
 
 def _mse_grad_cases(rng, hidden):
-    yield Case(
-        "y_hat = [1, 2, 3, 4], y = [0, 2, 5, 4]",
-        np.array([1.0, 2.0, 3.0, 4.0]),
-        np.array([0.0, 2.0, 5.0, 4.0]),
-        batch=4,
-    )
-    yield Case(
-        "a (3, 4) batch: n = 12 entries",
-        rng.normal(0.0, 1.0, size=(3, 4)),
-        rng.normal(0.0, 1.0, size=(3, 4)),
-        batch=12,
-    )
+    yield _hand_pair()
+    yield _random_pair(rng, "a (3, 4) batch: n = 12 entries", (3, 4), 1.0)
     yield Case(
         "perfect prediction: zero gradient", np.array([[1.0, -1.0]]), np.array([[1.0, -1.0]])
     )
     if hidden:
         yield Case("a single prediction (N = 1)", np.array([2.5]), np.array([-0.5]))
-        yield Case(
-            "a (5, 1) column", rng.normal(0, 3, size=(5, 1)), rng.normal(0, 3, size=(5, 1)), batch=5
-        )
+        yield _random_pair(rng, "a (5, 1) column", (5, 1), 3)
         for shape in [(7,), (2, 5), (2, 3, 4)]:
-            n = int(np.prod(shape))
-            yield Case(
-                f"random {shape}",
-                rng.normal(0, 5, size=shape),
-                rng.normal(0, 5, size=shape),
-                batch=n,
-            )
+            yield _random_pair(rng, f"random {shape}", shape, 5)
 
 
 register(

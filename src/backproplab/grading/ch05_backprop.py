@@ -28,6 +28,7 @@ from trustedgrading.checks import (
     Case,
     CheckFailed,
     Mistake,
+    Mistakes,
     call_student,
     check_case,
     describe,
@@ -317,6 +318,14 @@ def _mlp_cases(rng, hidden):
         yield _mlp_case(rng, [4, 4, 4, 4], 3, "square layers, one all-zero example", zero_rows=1)
 
 
+_MLP_MISTAKES = Mistakes()
+
+
+@_MLP_MISTAKES.add(
+    "the ReLU backward is missing (gradients pass through inactive units)",
+    hint="Each hidden layer's gradient must go through relu_backward(da, relu_cache) before "
+    "dense_backward.",
+)
 def _mlp_mistake_no_relu(dout, caches):
     grads, da = {}, dout
     for l in range(len(caches), 0, -1):
@@ -326,6 +335,10 @@ def _mlp_mistake_no_relu(dout, caches):
     return grads
 
 
+@_MLP_MISTAKES.add(
+    "the ReLU mask uses z >= 0: at z = 0 the gradient must be 0",
+    hint="ReLU's derivative at the kink is taken as 0: use the mask z > 0 (relu_backward does).",
+)
 def _mlp_mistake_inclusive_mask(dout, caches):
     grads, da = {}, dout
     for l in range(len(caches), 0, -1):
@@ -334,21 +347,6 @@ def _mlp_mistake_inclusive_mask(dout, caches):
         grads[f"W{l}"], grads[f"b{l}"] = x.T @ dz, dz.sum(axis=0)
         da = dz @ W.T
     return grads
-
-
-_MLP_MISTAKES = [
-    Mistake(
-        "the ReLU backward is missing (gradients pass through inactive units)",
-        _mlp_mistake_no_relu,
-        "Each hidden layer's gradient must go through relu_backward(da, relu_cache) before "
-        "dense_backward.",
-    ),
-    Mistake(
-        "the ReLU mask uses z >= 0: at z = 0 the gradient must be 0",
-        _mlp_mistake_inclusive_mask,
-        "ReLU's derivative at the kink is taken as 0: use the mask z > 0 (relu_backward does).",
-    ),
-]
 
 
 @register_custom(f"{_A}.mlp_backward", mistakes=_MLP_MISTAKES)
@@ -426,6 +424,13 @@ def _numgrad_cases(rng, hidden):
         yield Case("h = 1e-4", _soft, rng.normal(size=5), h=1e-4)
 
 
+_NUMGRAD_MISTAKES = Mistakes()
+
+
+@_NUMGRAD_MISTAKES.add(
+    "a one-sided difference (f(x + h) − f(x)) / h",
+    hint="Use the central difference (f(x + h) − f(x − h)) / (2h): its error is O(h²), not O(h).",
+)
 def _forward_difference(f, x, h=1e-5):
     x = np.array(x, dtype=float)
     grad = np.zeros_like(x)
@@ -438,18 +443,12 @@ def _forward_difference(f, x, h=1e-5):
     return grad
 
 
-_NUMGRAD_MISTAKES = [
-    Mistake(
-        "a one-sided difference (f(x + h) − f(x)) / h",
-        _forward_difference,
-        "Use the central difference (f(x + h) − f(x − h)) / (2h): its error is O(h²), not O(h).",
-    ),
-    Mistake(
-        "the factor 1/2 is missing: (f(x + h) − f(x − h)) / h",
-        lambda f, x, h=1e-5: 2 * gradcheck.numerical_gradient(f, np.array(x, float), h),
-        "The two points are 2h apart: divide by 2h.",
-    ),
-]
+@_NUMGRAD_MISTAKES.add(
+    "the factor 1/2 is missing: (f(x + h) − f(x − h)) / h",
+    hint="The two points are 2h apart: divide by 2h.",
+)
+def _no_half(f, x, h=1e-5):
+    return 2 * gradcheck.numerical_gradient(f, np.array(x, float), h)
 
 
 @register_custom(f"{_A}.numerical_gradient", mistakes=_NUMGRAD_MISTAKES)

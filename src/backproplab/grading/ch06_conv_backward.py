@@ -60,6 +60,14 @@ def _run(student, cases, reference, outputs, mistakes, shape_advice):
             raise CheckFailed(f"{failed}\n  {_floor_rule(case)}") from None
 
 
+def _register(function, cases, reference, outputs, mistakes, shape_advice):
+    """Register the check of ``function``: :func:`_run` on ``cases(rng, hidden)``."""
+
+    @register_custom(f"{_A}.{function}", mistakes=mistakes)
+    def check(student, rng, hidden):
+        _run(student, cases(rng, hidden), reference, outputs, mistakes, shape_advice)
+
+
 _FLOORED = "floored"
 
 
@@ -256,16 +264,14 @@ def _forward_shape_advice(case, what, shape):
     return None
 
 
-@register_custom(f"{_A}.conv2d_forward_naive", mistakes=_FORWARD_MISTAKES)
-def _conv2d_forward_naive(student, rng, hidden):
-    _run(
-        student,
-        _forward_cases(rng, hidden),
-        conv.conv2d_forward_naive,
-        ("out", None),
-        _FORWARD_MISTAKES,
-        _forward_shape_advice,
-    )
+_register(
+    "conv2d_forward_naive",
+    _forward_cases,
+    conv.conv2d_forward_naive,
+    ("out", None),
+    _FORWARD_MISTAKES,
+    _forward_shape_advice,
+)
 
 
 # --- conv2d_backward_naive ---------------------------------------------------------------------
@@ -422,16 +428,14 @@ def _backward_shape_advice(case, what, shape):
     return None
 
 
-@register_custom(f"{_A}.conv2d_backward_naive", mistakes=_BACKWARD_MISTAKES)
-def _conv2d_backward_naive(student, rng, hidden):
-    _run(
-        student,
-        _backward_cases(rng, hidden),
-        _reference_backward,
-        ("dx", "dw", "db"),
-        _BACKWARD_MISTAKES,
-        _backward_shape_advice,
-    )
+_register(
+    "conv2d_backward_naive",
+    _backward_cases,
+    _reference_backward,
+    ("dx", "dw", "db"),
+    _BACKWARD_MISTAKES,
+    _backward_shape_advice,
+)
 
 
 # --- convolve2d_full ---------------------------------------------------------------------------
@@ -507,13 +511,11 @@ def _full_shape_advice(case, what, shape):
     return None
 
 
-@register_custom(f"{_A}.convolve2d_full", mistakes=_FULL_MISTAKES)
-def _convolve2d_full(student, rng, hidden):
-    _run(
-        student,
-        _full_cases(rng, hidden),
-        conv.convolve2d_full,
-        ("out",),
-        _FULL_MISTAKES,
-        _full_shape_advice,
-    )
+_register(
+    "convolve2d_full",
+    _full_cases,
+    conv.convolve2d_full,
+    ("out",),
+    _FULL_MISTAKES,
+    _full_shape_advice,
+)

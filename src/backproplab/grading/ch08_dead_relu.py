@@ -190,15 +190,20 @@ def kill_and_rescue(x, W, b, dW, db, lr, small_lr, bias):
     3. after the large step, rescued: ``bias`` added to every bias, :math:`b_1 + \text{bias}`.
     """
     fractions = []
-    for W_, b_ in [
+    for W_, b_ in _situations(W, b, dW, db, lr, small_lr, bias):
+        z, _ = layers.dense_forward(x, W_, b_)
+        fractions.append(diagnostics.dead_relu_fraction(z))
+    return np.array(fractions)
+
+
+def _situations(W, b, dW, db, lr, small_lr, bias):
+    """The layer's (W, b) in the four situations of ``kill_and_rescue``, in its order."""
+    return [
         (W, b),
         (W - lr * dW, b - lr * db),
         (W - small_lr * dW, b - small_lr * db),
         (W - lr * dW, b - lr * db + bias),
-    ]:
-        z, _ = layers.dense_forward(x, W_, b_)
-        fractions.append(diagnostics.dead_relu_fraction(z))
-    return np.array(fractions)
+    ]
 
 
 def _hand_layer():
@@ -318,15 +323,8 @@ def _no_rescue(x, W, b, dW, db, lr, small_lr, bias):
 
 
 def _strict(x, W, b, dW, db, lr, small_lr, bias):
-    out = []
-    for W_, b_ in [
-        (W, b),
-        (W - lr * dW, b - lr * db),
-        (W - small_lr * dW, b - small_lr * db),
-        (W - lr * dW, b - lr * db + bias),
-    ]:
-        out.append(np.mean(np.all(x @ W_ + b_ < 0, axis=0)))
-    return np.array(out)
+    situations = _situations(W, b, dW, db, lr, small_lr, bias)
+    return np.array([np.mean(np.all(x @ W_ + b_ < 0, axis=0)) for W_, b_ in situations])
 
 
 register(

@@ -3,10 +3,11 @@
 A course keeps one module per assignment in its *checks package*, whose ``__init__`` calls
 :func:`use_course` with that package's name and the name of the course's reference package.
 Each module registers its checks with :func:`register` (compare outputs with the reference on
-:class:`Case` inputs, and name the :class:`Mistake` a wrong answer matches) or
-:func:`register_custom`. Nothing here knows how the student's function is run: the trusted
-engine (:mod:`trustedgrading.runner`) hands :func:`check` a stand-in that calls into a
-sandbox, and speaks the framework's neutral terms: a call that cannot complete raises a
+:class:`Case` inputs, and name the :class:`Mistake` a wrong answer matches, one by one or in a
+:class:`Mistakes` table declared on the wrong implementations) or :func:`register_custom`.
+Nothing here knows how the student's function is run: the trusted engine
+(:mod:`trustedgrading.runner`) hands :func:`check` a stand-in that calls into a sandbox, and
+speaks the framework's neutral terms: a call that cannot complete raises a
 :class:`GradingAborted`, an exception raised elsewhere carries its :class:`Location` as
 ``student_location``, and an object that stayed elsewhere describes itself to
 :func:`describe`.
@@ -23,6 +24,7 @@ from trustedgrading.checks.core import check, check_case
 from trustedgrading.checks.registry import (
     Case,
     Mistake,
+    Mistakes,
     assignments,
     graded_functions,
     known_mistakes,
@@ -37,6 +39,7 @@ __all__ = [
     "GradingAborted",
     "Location",
     "Mistake",
+    "Mistakes",
     "assignments",
     "call_student",
     "check",

@@ -2,7 +2,8 @@
 
 A course's checks package calls :func:`use_course` in its ``__init__``; each of its modules (one
 per assignment) registers checks with :func:`register` (compare with the reference on
-:class:`Case` inputs, explain a wrong answer by a :class:`Mistake`) or :func:`register_custom`.
+:class:`Case` inputs, explain a wrong answer by a :class:`Mistake`, which a :class:`Mistakes`
+table can declare on the wrong implementation itself) or :func:`register_custom`.
 
 Random cases use a generator seeded from the check's name (:func:`seed`), so a grade never
 changes between runs while the inputs are still ones the student has not seen.
@@ -86,6 +87,34 @@ class Mistake:
     name: str
     fn: Callable
     hint: str = ""
+
+
+class Mistakes(list):
+    """A check's known mistakes, declared on the wrong implementations themselves.
+
+    A list of :class:`Mistake`, so it goes wherever a list of mistakes goes (``register``,
+    ``register_custom``, ``check_case``). ``@table.add(name, hint=...)`` on a wrong
+    implementation appends ``Mistake(name, fn, hint)`` and returns the function unchanged::
+
+        _RELU_MISTAKES = Mistakes()
+
+        @_RELU_MISTAKES.add("max(z, 1)", hint="Clip at 0: np.maximum(z, 0.0).")
+        def _relu_clip_at_one(z):
+            return np.maximum(z, 1.0)
+
+    The table keeps the order in which the functions are defined, and a failure names the
+    first mistake that matches, so define the likelier or more specific mistakes first.
+    Register the check after the last ``add``: registering takes a copy of the table.
+    """
+
+    def add(self, name, *, hint=""):
+        """Decorator: append ``Mistake(name, fn, hint)`` for the decorated ``fn``."""
+
+        def decorator(fn):
+            self.append(Mistake(name, fn, hint))
+            return fn
+
+        return decorator
 
 
 class Case:

@@ -90,35 +90,34 @@
     ctx.strokeRect(box.l + 0.5, box.t + 0.5, box.w - 1, box.h - 1);
   }
 
-  function xTicks(ctx, box, values, toX, label) {
+  // A tick mark and a label for each value; place(p) gives, for the value's pixel position p,
+  // the mark's two ends and the label's anchor: [x0, y0, x1, y1, labelX, labelY].
+  function ticks(ctx, values, toPixel, label, align, baseline, place) {
     ctx.strokeStyle = AXIS;
     ctx.fillStyle = INK;
     ctx.font = TICK_FONT;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
+    ctx.textAlign = align;
+    ctx.textBaseline = baseline;
     values.forEach(function (v) {
-      var x = Math.round(toX(v)) + 0.5;
+      var at = place(Math.round(toPixel(v)) + 0.5);
       ctx.beginPath();
-      ctx.moveTo(x, box.t + box.h);
-      ctx.lineTo(x, box.t + box.h + 4);
+      ctx.moveTo(at[0], at[1]);
+      ctx.lineTo(at[2], at[3]);
       ctx.stroke();
-      ctx.fillText(label(v), x, box.t + box.h + 6);
+      ctx.fillText(label(v), at[4], at[5]);
+    });
+  }
+
+  function xTicks(ctx, box, values, toX, label) {
+    var bottom = box.t + box.h;
+    ticks(ctx, values, toX, label, "center", "top", function (x) {
+      return [x, bottom, x, bottom + 4, x, bottom + 6];
     });
   }
 
   function yTicks(ctx, box, values, toY, label) {
-    ctx.strokeStyle = AXIS;
-    ctx.fillStyle = INK;
-    ctx.font = TICK_FONT;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    values.forEach(function (v) {
-      var y = Math.round(toY(v)) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(box.l - 4, y);
-      ctx.lineTo(box.l, y);
-      ctx.stroke();
-      ctx.fillText(label(v), box.l - 6, y);
+    ticks(ctx, values, toY, label, "right", "middle", function (y) {
+      return [box.l - 4, y, box.l, y, box.l - 6, y];
     });
   }
 

@@ -1,4 +1,5 @@
-"""An ipympl canvas for a Figure built without pyplot (no global figure state)."""
+"""What the widgets share: an ipympl canvas for a Figure built without pyplot (no global
+figure state), and the frame of a widget made of controls, one plot and a status line."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import itertools
 import sys
 import warnings
 
+import ipywidgets as W
 import matplotlib
 from matplotlib import rcsetup
+from matplotlib.figure import Figure
+
+from backproplab import datasets
 
 
 def _import_ipympl():
@@ -74,3 +79,39 @@ def error_html(label, exc):
         f"<div style='color:#D55E00'><b>{html.escape(label)}</b> raised "
         f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>"
     )
+
+
+class Displayable:
+    """Shown in a notebook as its ``widget``, so a cell may end with the object itself."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+class PlotWidget(Displayable):
+    """Controls above one plot and a status line; ``update()`` recomputes and redraws.
+
+    A subclass takes its data with ``_digits(n)`` (the chapter widgets run on the first digits),
+    calls ``_plot()`` for ``figure``, ``ax``, ``canvas`` and ``status``, builds its
+    controls, then ``_assemble(controls, rows, css_class)``: every control's change calls
+    ``update()``, which runs once before the widget is shown.
+    """
+
+    def _digits(self, n_examples):
+        """Keep the first ``n_examples`` of ``datasets.load_digits`` as ``X`` and ``y``."""
+        X, y = datasets.load_digits()
+        self.X, self.y = X[:n_examples], y[:n_examples]
+
+    def _plot(self):
+        self.status = W.HTML()
+        self.figure = Figure(figsize=(6.5, 3.2), dpi=72, layout="constrained", facecolor="white")
+        self.ax = self.figure.add_subplot()
+        self.canvas = interactive_canvas(self.figure)
+
+    def _assemble(self, controls, rows, css_class):
+        for control in controls:
+            control.observe(lambda change: self.update(), names="value")
+        self.update()
+        prime(self.canvas)
+        self.widget = W.VBox([*rows, self.canvas, self.status])
+        self.widget.add_class(css_class)

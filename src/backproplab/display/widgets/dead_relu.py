@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.figure import Figure
 
-from backproplab import datasets, diagnostics, network, optimizers, training
+from backproplab import diagnostics, network, optimizers, training
 from backproplab.display import plotting
-from backproplab.display.widgets._canvas import error_html, interactive_canvas, prime
+from backproplab.display.widgets._canvas import PlotWidget, error_html
 
 __all__ = ["DeadReluMeter", "dead_relu_meter"]
 
 
-class DeadReluMeter:
+class DeadReluMeter(PlotWidget):
     """Fraction of dead ReLUs per hidden layer over training, with a learning-rate control.
 
     Parameters
@@ -49,8 +48,7 @@ class DeadReluMeter:
         seed=0,
     ):
         self.dead_fraction = dead_fraction or diagnostics.dead_relu_fraction
-        X, y = datasets.load_digits()
-        self.X, self.y = X[:n_examples], y[:n_examples]
+        self._digits(n_examples)
         self.hidden, self.batch_size, self.seed = tuple(hidden), batch_size, seed
         self.lr = W.FloatLogSlider(
             value=lr,
@@ -63,23 +61,15 @@ class DeadReluMeter:
             continuous_update=False,
         )
         self.epochs = W.IntSlider(value=epochs, min=1, max=50, description="epochs")
-        self.status = W.HTML()
-        self.figure = Figure(figsize=(6.5, 3.2), dpi=72, layout="constrained", facecolor="white")
-        self.ax = self.figure.add_subplot()
+        self._plot()
         self.ax.set(xlabel="epoch", ylabel="fraction of dead ReLUs", ylim=(-0.02, 1.02))
         self.lines = [
             self.ax.plot([], [], "o-", color=plotting.color(i), label=f"hidden layer {i + 1}")[0]
             for i in range(len(self.hidden))
         ]
         self.ax.legend(loc="upper left")
-        self.canvas = interactive_canvas(self.figure)
         self.history = None
-        for control in (self.lr, self.epochs):
-            control.observe(lambda change: self.update(), names="value")
-        self.update()
-        prime(self.canvas)
-        self.widget = W.VBox([W.HBox([self.lr, self.epochs]), self.canvas, self.status])
-        self.widget.add_class("bpl-dead-relu")
+        self._assemble((self.lr, self.epochs), [W.HBox([self.lr, self.epochs])], "bpl-dead-relu")
 
     def _dead(self, params):
         _, caches = network.mlp_forward(params, self.X, "relu")
@@ -127,9 +117,6 @@ class DeadReluMeter:
         self.ax.set_title(f"SGD, learning rate {self.lr.value:.3g}")
         self.canvas.draw_idle()
         return None if self.history is not None else self.status.value
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def dead_relu_meter(**kwargs):

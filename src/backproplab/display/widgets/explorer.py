@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from backproplab import optimizers, surfaces
 from backproplab.display import plotting
 from backproplab.display.widgets import _explorer_style as style
-from backproplab.display.widgets._canvas import interactive_canvas, prime
+from backproplab.display.widgets._canvas import Displayable, interactive_canvas, prime
 
 __all__ = ["DescentExplorer", "descent_explorer"]
 
@@ -50,7 +50,7 @@ def _slider(name, hparam):
     return "beta" if hparam == optimizers.DECAY[name] else hparam
 
 
-class DescentExplorer:
+class DescentExplorer(Displayable):
     r"""Descent paths of several optimizers on one surface, animated, with controls.
 
     Parameters
@@ -550,9 +550,6 @@ class DescentExplorer:
         finally:
             self._busy = False
         self._on_change(None)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def descent_explorer(**kwargs):

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.figure import Figure
 
-from backproplab import datasets, diagnostics, network
+from backproplab import diagnostics, network
 from backproplab.display import plotting
-from backproplab.display.widgets._canvas import error_html, interactive_canvas, prime
+from backproplab.display.widgets._canvas import PlotWidget, error_html
 
 __all__ = ["GradientFlow", "gradient_flow"]
 
@@ -22,7 +21,7 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 SCHEMES = ("he", "xavier", "normal")
 
 
-class GradientFlow:
+class GradientFlow(PlotWidget):
     """Per-layer gradient norms of a deep MLP, with depth / activation / initialisation controls.
 
     Parameters
@@ -57,8 +56,7 @@ class GradientFlow:
         seed=0,
     ):
         self.gradient_norms = gradient_norms or diagnostics.gradient_norms
-        X, y = datasets.load_digits()
-        self.X, self.y = X[:n_examples], y[:n_examples]
+        self._digits(n_examples)
         self.width, self.seed = width, seed
         self.depth = W.IntSlider(value=depth, min=1, max=30, description="hidden layers")
         self.activation = W.Dropdown(
@@ -66,24 +64,13 @@ class GradientFlow:
         )
         self.scheme = W.Dropdown(options=SCHEMES, value=scheme, description="init")
         self.scale = W.FloatLogSlider(value=scale, base=10, min=-3, max=1, description="scale")
-        self.status = W.HTML()
-        self.figure = Figure(figsize=(6.5, 3.2), dpi=72, layout="constrained", facecolor="white")
-        self.ax = self.figure.add_subplot()
-        self.canvas = interactive_canvas(self.figure)
+        self._plot()
         self.norms = None
-        for control in (self.depth, self.activation, self.scheme, self.scale):
-            control.observe(lambda change: self.update(), names="value")
-        self.update()
-        prime(self.canvas)
-        self.widget = W.VBox(
-            [
-                W.HBox([self.depth, self.activation]),
-                W.HBox([self.scheme, self.scale]),
-                self.canvas,
-                self.status,
-            ]
+        self._assemble(
+            (self.depth, self.activation, self.scheme, self.scale),
+            [W.HBox([self.depth, self.activation]), W.HBox([self.scheme, self.scale])],
+            "bpl-gradient-flow",
         )
-        self.widget.add_class("bpl-gradient-flow")
 
     def compute(self):
         """Gradient norms (L,) for the current controls, through ``gradient_norms``."""
@@ -125,9 +112,6 @@ class GradientFlow:
         )
         self.canvas.draw_idle()
         return None if self.norms is not None else self.status.value
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def gradient_flow(**kwargs):

@@ -19,8 +19,9 @@ kept together, the same ``rng`` seed giving the same batches and another seed ot
 
 The checks are split by topic, so no module grows past 600 lines: ``sgd_momentum`` (SGD,
 momentum, Nesterov), ``adaptive`` (AdaGrad, RMSprop), ``adam``, ``minibatches``, and
-``_shared`` (the assignment id and the step sequences the update rules share). Importing this
-package imports all of them, which registers every check of the assignment.
+``_shared`` (the assignment id, and what every update rule's check shares: its registration,
+single steps, sequences of steps and the mistake of ignoring a hyperparameter). Importing
+this package imports all of them, which registers every check of the assignment.
 """
 
 # Importing the parts registers their checks, in the notebook's order (graded_functions).

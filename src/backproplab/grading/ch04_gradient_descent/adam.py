@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import optimizers as ref
-from trustedgrading.checks import Case, Mistake, check_case, register_custom
+from trustedgrading.checks import Mistake, Mistakes
 
-from ._shared import _A, _f, _quadratic, _sequence
+from ._shared import _f, _normal, _quadratic, _update_rule
 
 # --- adam_update ----------------------------------------------------------------------------
 
@@ -52,10 +52,65 @@ def _adam_mistake(**options):
     return wrong
 
 
+_ADAM_MISTAKES = Mistakes(
+    [
+        Mistake(
+            "Adam without bias correction",
+            _adam_mistake(correct_m=False, correct_v=False),
+            "Divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step.",
+        ),
+        Mistake(
+            "bias-corrected only m, not v",
+            _adam_mistake(correct_v=False),
+            "Correct both: v_hat = v / (1 - beta2**t) as well as m_hat = m / (1 - beta1**t).",
+        ),
+        Mistake(
+            "bias-corrected only v, not m",
+            _adam_mistake(correct_m=False),
+            "Correct both: m_hat = m / (1 - beta1**t) as well as v_hat = v / (1 - beta2**t).",
+        ),
+        Mistake(
+            "bias correction with t counted from 0 (used t + 1)",
+            _adam_mistake(t_offset=1),
+            "t is already this step's 1-based count (t = 1 on the first step): use beta1**t.",
+        ),
+        Mistake(
+            "bias correction with t - 1",
+            _adam_mistake(t_offset=-1),
+            "t is already this step's 1-based count (t = 1 on the first step): use beta1**t; "
+            "with t - 1 the first step divides by 1 - beta1**0 = 0.",
+        ),
+        Mistake(
+            "ε inside the square root",
+            _adam_mistake(inside=True),
+            "ε goes outside the root: m_hat / (np.sqrt(v_hat) + eps).",
+        ),
+        Mistake(
+            "forgot the square root of v̂",
+            _adam_mistake(sqrt=False),
+            "Divide by np.sqrt(v_hat) + eps.",
+        ),
+        Mistake(
+            "returned the bias-corrected m̂ and v̂ as the new state",
+            _adam_mistake(state="hat"),
+            "Return the raw running averages m and v; the corrected ones are only for the step.",
+        ),
+    ]
+)
+
+
+@_ADAM_MISTAKES.add(
+    "swapped beta1 and beta2",
+    hint="m (the gradients) decays with beta1 = 0.9, v (the squares) with beta2 = 0.999.",
+)
 def _adam_swapped_betas(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return _adam(w, dw, m, v, t, lr, beta2, beta1, eps)
 
 
+@_ADAM_MISTAKES.add(
+    "(1 − β) on the wrong term of the running averages",
+    hint="The old average keeps weight beta: m = beta1 * m + (1 - beta1) * dw.",
+)
 def _adam_one_minus_swapped(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     g = _f(dw)
     m = (1 - beta1) * _f(m) + beta1 * g
@@ -63,198 +118,87 @@ def _adam_one_minus_swapped(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps
     return _f(w) - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
 
 
+@_ADAM_MISTAKES.add(
+    "used the default beta1, beta2, eps instead of the arguments",
+    hint="Use the `beta1`, `beta2` and `eps` arguments; 0.9, 0.999 and 1e-8 are only defaults.",
+)
 def _adam_fixed_hparams(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     return ref.adam_update(w, dw, m, v, t, lr)
 
 
-_ADAM_MISTAKES = [
-    Mistake(
-        "Adam without bias correction",
-        _adam_mistake(correct_m=False, correct_v=False),
-        "Divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step.",
-    ),
-    Mistake(
-        "bias-corrected only m, not v",
-        _adam_mistake(correct_v=False),
-        "Correct both: v_hat = v / (1 - beta2**t) as well as m_hat = m / (1 - beta1**t).",
-    ),
-    Mistake(
-        "bias-corrected only v, not m",
-        _adam_mistake(correct_m=False),
-        "Correct both: m_hat = m / (1 - beta1**t) as well as v_hat = v / (1 - beta2**t).",
-    ),
-    Mistake(
-        "bias correction with t counted from 0 (used t + 1)",
-        _adam_mistake(t_offset=1),
-        "t is already this step's 1-based count (t = 1 on the first step): use beta1**t.",
-    ),
-    Mistake(
-        "bias correction with t - 1",
-        _adam_mistake(t_offset=-1),
-        "t is already this step's 1-based count (t = 1 on the first step): use beta1**t; "
-        "with t - 1 the first step divides by 1 - beta1**0 = 0.",
-    ),
-    Mistake(
-        "ε inside the square root",
-        _adam_mistake(inside=True),
-        "ε goes outside the root: m_hat / (np.sqrt(v_hat) + eps).",
-    ),
-    Mistake(
-        "forgot the square root of v̂",
-        _adam_mistake(sqrt=False),
-        "Divide by np.sqrt(v_hat) + eps.",
-    ),
-    Mistake(
-        "returned the bias-corrected m̂ and v̂ as the new state",
-        _adam_mistake(state="hat"),
-        "Return the raw running averages m and v; the corrected ones are only for the step.",
-    ),
-    Mistake(
-        "swapped beta1 and beta2",
-        _adam_swapped_betas,
-        "m (the gradients) decays with beta1 = 0.9, v (the squares) with beta2 = 0.999.",
-    ),
-    Mistake(
-        "(1 − β) on the wrong term of the running averages",
-        _adam_one_minus_swapped,
-        "The old average keeps weight beta: m = beta1 * m + (1 - beta1) * dw.",
-    ),
-    Mistake(
-        "used the default beta1, beta2, eps instead of the arguments",
-        _adam_fixed_hparams,
-        "Use the `beta1`, `beta2` and `eps` arguments; 0.9, 0.999 and 1e-8 are only defaults.",
-    ),
-]
-
-
-@register_custom(f"{_A}.adam_update", mistakes=_ADAM_MISTAKES)
-def _adam_check(student, rng, hidden):
-    r, names, mistakes = ref.adam_update, ("w", "m", "v"), _ADAM_MISTAKES
-
-    def one(case):
-        check_case(student, r, case, outputs=names, mistakes=mistakes)
-
-    one(
-        Case(
-            "scalar, first step (t = 1, m = v = 0)",
-            np.array(1.0),
-            np.array(0.5),
-            np.array(0.0),
-            np.array(0.0),
-            1,
-        )
+@_update_rule("adam_update", ("w", "m", "v"), _ADAM_MISTAKES)
+def _adam_check(rule, rng, hidden):
+    rule.step(
+        "scalar, first step (t = 1, m = v = 0)",
+        np.array(1.0),
+        np.array(0.5),
+        np.array(0.0),
+        np.array(0.0),
+        1,
     )
-    one(
-        Case(
-            "vector (4,), t = 1, lr = 0.1",
-            rng.normal(size=4),
-            rng.normal(size=4),
-            np.zeros(4),
-            np.zeros(4),
-            1,
-            lr=0.1,
-        )
+    rule.step(
+        "vector (4,), t = 1, lr = 0.1", *_normal(rng, 4, 1, 1), np.zeros(4), np.zeros(4), 1, lr=0.1
     )
-    one(
-        Case(
-            "matrix (2, 3), t = 5, m and v from earlier steps",
-            rng.normal(size=(2, 3)),
-            rng.normal(size=(2, 3)),
-            0.3 * rng.normal(size=(2, 3)),
-            rng.uniform(0.01, 0.5, size=(2, 3)),
-            5,
-            lr=0.01,
-        )
+    rule.step(
+        "matrix (2, 3), t = 5, m and v from earlier steps",
+        *_normal(rng, (2, 3), 1, 1, 0.3),
+        rng.uniform(0.01, 0.5, size=(2, 3)),
+        5,
+        lr=0.01,
     )
-    one(
-        Case(
-            "tiny gradients (1e-6), t = 1: where ε sits matters",
-            rng.normal(size=3),
-            1e-6 * rng.normal(size=3),
-            np.zeros(3),
-            np.zeros(3),
-            1,
-            lr=0.01,
-            eps=1e-4,
-        )
+    rule.step(
+        "tiny gradients (1e-6), t = 1: where ε sits matters",
+        *_normal(rng, 3, 1, 1e-6),
+        np.zeros(3),
+        np.zeros(3),
+        1,
+        lr=0.01,
+        eps=1e-4,
     )
-    _sequence(
-        student,
-        r,
-        names,
-        mistakes,
-        "6 steps on a bowl, vector (2,)",
-        np.array([-3.0, 1.5]),
-        _quadratic(np.array([1.0, 25.0]), np.zeros((6, 2))),
-        (np.zeros(2), np.zeros(2)),
-        {"lr": 0.1},
-        t0=1,
-    )
+    rule.bowl(6, (np.zeros(2), np.zeros(2)), {"lr": 0.1}, t0=1)
     if not hidden:
         return
-    one(
-        Case(
-            "large t = 1000 (v still corrected: 1 - 0.999**1000 = 0.63)",
-            rng.normal(size=5),
-            rng.normal(size=5),
-            0.2 * rng.normal(size=5),
-            rng.uniform(0.1, 1.0, size=5),
-            1000,
-            lr=0.01,
-        )
+    rule.step(
+        "large t = 1000 (v still corrected: 1 - 0.999**1000 = 0.63)",
+        *_normal(rng, 5, 1, 1, 0.2),
+        rng.uniform(0.1, 1.0, size=5),
+        1000,
+        lr=0.01,
     )
-    one(
-        Case(
-            "very large t = 10**6 (no correction left)",
-            rng.normal(size=(3, 2)),
-            rng.normal(size=(3, 2)),
-            0.2 * rng.normal(size=(3, 2)),
-            rng.uniform(0.1, 1.0, size=(3, 2)),
-            10**6,
-            lr=1e-3,
-        )
+    rule.step(
+        "very large t = 10**6 (no correction left)",
+        *_normal(rng, (3, 2), 1, 1, 0.2),
+        rng.uniform(0.1, 1.0, size=(3, 2)),
+        10**6,
+        lr=1e-3,
     )
-    one(
-        Case(
-            "beta1 = 0.5, beta2 = 0.9, eps = 0.01, t = 3",
-            rng.normal(size=4),
-            rng.normal(size=4),
-            0.1 * rng.normal(size=4),
-            rng.uniform(0.0, 0.2, size=4),
-            3,
-            lr=0.05,
-            beta1=0.5,
-            beta2=0.9,
-            eps=0.01,
-        )
+    rule.step(
+        "beta1 = 0.5, beta2 = 0.9, eps = 0.01, t = 3",
+        *_normal(rng, 4, 1, 1, 0.1),
+        rng.uniform(0.0, 0.2, size=4),
+        3,
+        lr=0.05,
+        beta1=0.5,
+        beta2=0.9,
+        eps=0.01,
     )
-    one(Case("Python floats, t = 2", 0.5, -2.0, -0.2, 0.4, 2, lr=0.1))
-    one(
-        Case(
-            "zero gradient entries at t = 1",
-            np.array([1.0, 2.0, 3.0]),
-            np.array([0.0, 1.0, 0.0]),
-            np.zeros(3),
-            np.zeros(3),
-            1,
-        )
+    rule.step("Python floats, t = 2", 0.5, -2.0, -0.2, 0.4, 2, lr=0.1)
+    rule.step(
+        "zero gradient entries at t = 1",
+        np.array([1.0, 2.0, 3.0]),
+        np.array([0.0, 1.0, 0.0]),
+        np.zeros(3),
+        np.zeros(3),
+        1,
     )
-    one(
-        Case(
-            "3-D (2, 2, 3), large gradients, t = 10",
-            rng.normal(size=(2, 2, 3)),
-            1e3 * rng.normal(size=(2, 2, 3)),
-            1e2 * rng.normal(size=(2, 2, 3)),
-            1e5 * rng.uniform(size=(2, 2, 3)),
-            10,
-            lr=1e-3,
-        )
+    rule.step(
+        "3-D (2, 2, 3), large gradients, t = 10",
+        *_normal(rng, (2, 2, 3), 1, 1e3, 1e2),
+        1e5 * rng.uniform(size=(2, 2, 3)),
+        10,
+        lr=1e-3,
     )
-    _sequence(
-        student,
-        r,
-        names,
-        mistakes,
+    rule.steps(
         "20 steps, matrix (2, 2), noisy gradients, from t = 1",
         rng.normal(size=(2, 2)),
         _quadratic(np.array([[1.0, 10.0], [0.1, 3.0]]), 0.5 * rng.normal(size=(20, 2, 2))),
@@ -262,11 +206,7 @@ def _adam_check(student, rng, hidden):
         {"lr": 0.05, "beta1": 0.8, "beta2": 0.99},
         t0=1,
     )
-    _sequence(
-        student,
-        r,
-        names,
-        mistakes,
+    rule.steps(
         "5 steps continuing from t = 500",
         rng.normal(size=3),
         _quadratic(np.array([2.0, 0.5, 1.0]), 0.1 * rng.normal(size=(5, 3))),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trustedgrading.checks import Mistake, call_student, fail, register_custom
+from trustedgrading.checks import Mistakes, call_student, fail, register_custom
 
 from ._shared import _A
 
@@ -138,58 +138,54 @@ def _sizes(N, B):
     return [B] * (N // B) + ([N % B] if N % B else [])
 
 
-def _minibatch_dropped_last(X, y, batch_size, rng, shuffle=True):
-    idx = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+def _cut(X, y, batch_size, ix, iy, *, drop_last=False):
+    """Batches of ``X[ix]`` and ``y[iy]``, for the known mistakes: ``batch_size`` rows each."""
     B = len(X) if batch_size is None else batch_size
-    for start in range(0, len(X) - B + 1, B):
-        yield X[idx[start : start + B]], y[idx[start : start + B]]
-
-
-def _minibatch_separate_shuffles(X, y, batch_size, rng, shuffle=True):
-    ix = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-    iy = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-    B = len(X) if batch_size is None else batch_size
-    for start in range(0, len(X), B):
+    for start in range(0, len(X) - B + 1 if drop_last else len(X), B):
         yield X[ix[start : start + B]], y[iy[start : start + B]]
 
 
+_MINIBATCH_MISTAKES = Mistakes()
+
+
+@_MINIBATCH_MISTAKES.add(
+    "dropped the last, smaller batch",
+    hint="1,000 examples at 256 give 256, 256, 256 and a last batch of 232.",
+)
+def _minibatch_dropped_last(X, y, batch_size, rng, shuffle=True):
+    idx = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    yield from _cut(X, y, batch_size, idx, idx, drop_last=True)
+
+
+@_MINIBATCH_MISTAKES.add(
+    "shuffled X and y with separate permutations",
+    hint="Draw one permutation and index X and y with it, so rows stay paired.",
+)
+def _minibatch_separate_shuffles(X, y, batch_size, rng, shuffle=True):
+    ix = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    iy = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+    yield from _cut(X, y, batch_size, ix, iy)
+
+
+@_MINIBATCH_MISTAKES.add(
+    "shuffled with np.random instead of rng",
+    hint="Use the rng argument (rng.permutation), so the batches are reproducible.",
+)
 def _minibatch_global_rng(X, y, batch_size, rng, shuffle=True):
     # The mistake itself: the global generator instead of rng.
     idx = np.random.permutation(len(X)) if shuffle else np.arange(len(X))  # noqa: NPY002
-    B = len(X) if batch_size is None else batch_size
-    for start in range(0, len(X), B):
-        yield X[idx[start : start + B]], y[idx[start : start + B]]
+    yield from _cut(X, y, batch_size, idx, idx)
 
 
+@_MINIBATCH_MISTAKES.add(
+    "drew every batch at random (with replacement)",
+    hint="An epoch uses each example once: permute once, then cut into batches.",
+)
 def _minibatch_with_replacement(X, y, batch_size, rng, shuffle=True):
     B = len(X) if batch_size is None else batch_size
     for _ in range(-(-len(X) // B)):
         idx = rng.integers(0, len(X), size=min(B, len(X)))
         yield X[idx], y[idx]
-
-
-_MINIBATCH_MISTAKES = [
-    Mistake(
-        "dropped the last, smaller batch",
-        _minibatch_dropped_last,
-        "1,000 examples at 256 give 256, 256, 256 and a last batch of 232.",
-    ),
-    Mistake(
-        "shuffled X and y with separate permutations",
-        _minibatch_separate_shuffles,
-        "Draw one permutation and index X and y with it, so rows stay paired.",
-    ),
-    Mistake(
-        "shuffled with np.random instead of rng",
-        _minibatch_global_rng,
-        "Use the rng argument (rng.permutation), so the batches are reproducible.",
-    ),
-    Mistake(
-        "drew every batch at random (with replacement)",
-        _minibatch_with_replacement,
-        "An epoch uses each example once: permute once, then cut into batches.",
-    ),
-]
 
 
 @register_custom(f"{_A}.iterate_minibatches", mistakes=_MINIBATCH_MISTAKES)
