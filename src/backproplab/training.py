@@ -378,11 +378,11 @@ def should_stop(val_losses: ArrayLike, patience: int) -> bool:
     r"""The early-stopping rule: stop when the validation loss has not improved for
     ``patience`` epochs.
 
-    With :math:`L^	ext{val}_0, \dots, L^	ext{val}_{T-1}` the validation losses so far and
-    :math:`t^* = rg\min_t L^	ext{val}_t` the epoch of the best one (the first one on
+    With :math:`L^\text{val}_0, \dots, L^\text{val}_{T-1}` the validation losses so far and
+    :math:`t^* = \arg\min_t L^\text{val}_t` the epoch of the best one (the first one on
     ties),
 
-    .. math:: 	ext{stop} \iff (T - 1) - t^* \ge 	ext{patience}.
+    .. math:: \text{stop} \iff (T - 1) - t^* \ge \text{patience}.
 
     A NaN loss never counts as best. When there is no best at all (an empty list, or only
     NaN), :math:`t^* = -1`, as if the best were before the first epoch: an empty list never

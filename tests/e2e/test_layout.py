@@ -132,3 +132,24 @@ def test_build_output_and_course_state_are_ignored_by_git():
     ignored = (REPO / ".gitignore").read_text().splitlines()
     for entry in [".venv/", "_build/", "gradebook.db", "submitted/", "autograded/", "feedback/"]:
         assert entry in ignored, f".gitignore must list {entry}"
+
+
+# A TAB or BEL inside a docstring's maths is what "\text" and "\arg" become when a string
+# loses its r prefix, or when a tool writes the escape instead of the backslash: the page then
+# renders garbage and nothing else fails.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\t")
+
+
+def test_no_control_characters_in_source_or_pages():
+    roots = (REPO / "src", REPO / "tests", REPO / "book", REPO / "deploy", REPO / "docs")
+    offenders = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.suffix not in {".py", ".md", ".js", ".toml", ".bib", ".yml"}:
+                continue
+            if "__pycache__" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if CONTROL.search(line):
+                    offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()[:60]!r}")
+    assert not offenders, "control characters (TAB, BEL, ...):\n" + "\n".join(offenders)
