@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["ArrayLike", "Grads", "LossAndGrads", "OptimizerLike", "Shape"]
+__all__ = ["ArrayLike", "Grads", "LossAndGrads", "Metric", "OptimizerLike", "Shape"]
 
 Shape: TypeAlias = tuple[int, ...]
 """An array's shape, or part of one, e.g. ``(N, C, H, W)``."""
@@ -25,6 +25,9 @@ LossAndGrads: TypeAlias = Callable[
     [dict[str, np.ndarray], np.ndarray, np.ndarray], tuple[float, Mapping[str, ArrayLike]]
 ]
 """``loss_and_grads(params, X_batch, y_batch) -> (loss, grads)``, as ``training.train`` calls it."""
+
+Metric: TypeAlias = Callable[[dict[str, np.ndarray], np.ndarray, np.ndarray], float]
+"""``metric(params, X, y) -> float``, e.g. accuracy, as ``training.train(metric=...)`` calls it."""
 
 
 class OptimizerLike(Protocol):

@@ -1,27 +1,226 @@
-r"""Layers and helpers that keep training well behaved: batch normalization and gradient
-clipping (dropout and L2 weight decay join this module with chapter 9).
+r"""Layers and helpers against overfitting and for well-behaved training: inverted dropout,
+L2 weight decay, batch normalization and gradient clipping.
 
-Everything here is a pure function in the package's shape: ``batchnorm_forward(...) -> (out,
+Everything here is a pure function in the package's shape: ``dropout_forward(...) -> (out,
+cache)`` and ``dropout_backward(dout, cache) -> dx``, ``batchnorm_forward(...) -> (out,
 cache)`` and ``batchnorm_backward(dout, cache) -> (dx, dgamma, dbeta)``; nothing mutates its
-inputs and nothing keeps hidden state. Batch normalization's running statistics, which
-frameworks store inside the layer object, come back in the cache as a *new* dict
-(``cache.running``), for the caller to pass to the next call (docs/decisions.md, "Batch norm
-and clipping").
+inputs and nothing keeps hidden state. Dropout draws its mask only from the ``rng`` it is
+given. Batch normalization's running statistics, which frameworks store inside the layer
+object, come back in the cache as a *new* dict (``cache.running``), for the caller to pass to
+the next call (docs/decisions.md, "Batch norm and clipping").
+
+L2 acts on the *weights* only: the parameters whose key starts with ``"W"`` (``W1``, ``W2``,
+and the convolution filters of ``backproplab.cnn``); biases, ``gamma`` and ``beta`` are not
+decayed (docs/decisions.md, "Regularisation and augmentation API").
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
 from backproplab._types import ArrayLike, Grads
 from backproplab._validate import (
+    as_array,
     as_float_array,
     as_scalar,
     cache_type,
     check_cache,
+    check_rng,
     frozen,
     upstream,
 )
+
+DropoutCache = cache_type("DropoutCache", "keep p", "dropout_forward")
+
+
+def _drop_probability(p: object, fn: str) -> float:
+    p = as_scalar(p, "p", fn)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(
+            f"{fn}: p (the drop probability) must be in [0, 1), got {p}; p = 1 would drop "
+            "every unit and divide by 1 - p = 0"
+        )
+    return p
+
+
+def dropout_forward(
+    x: ArrayLike, p: float, rng: np.random.Generator | None, train: bool = True
+) -> tuple[np.ndarray, tuple]:
+    r"""Inverted dropout (Srivastava et al., 2014): drop each unit with probability
+    :math:`p_\text{drop}` in training, and scale the kept ones so the mean is unchanged.
+
+    In training, with a fresh mask :math:`m` of independent draws,
+
+    .. math::
+        m_i = [u_i \ge p_\text{drop}],\quad u_i \sim \mathcal U[0, 1), \qquad
+        \text{out} = \frac{x \odot m}{1 - p_\text{drop}},
+
+    so each unit is kept with probability :math:`1 - p_\text{drop}` and
+    :math:`\mathbb E[\text{out}_i] = x_i`. At inference (``train=False``) dropout is off:
+    ``out`` is a copy of ``x`` and no random number is drawn. Because training already
+    scaled by :math:`1/(1 - p_\text{drop})`, inference needs no rescaling ("inverted").
+
+    Parameters
+    ----------
+    x : array_like, shape (N, ...)
+        Activations, any shape with at least one axis.
+    p : float in [0, 1)
+        The *drop* probability :math:`p_\text{drop}` (0.5 in Srivastava et al.).
+    rng : numpy.random.Generator
+        The mask is drawn exactly as ``keep = rng.random(x.shape) >= p``, one draw per unit,
+        so the same generator state gives the same mask. May be ``None`` when
+        ``train=False``.
+    train : bool
+        Drop units (True) or pass ``x`` through (False).
+
+    Returns
+    -------
+    out : ndarray, shape of ``x``
+    cache : DropoutCache ``(keep, p)``
+        ``keep`` is the read-only boolean mask (True = kept), ``None`` at inference.
+    """
+    fn = "dropout_forward"
+    x = as_float_array(x, "x", fn, finite=True)
+    if x.ndim == 0:
+        raise ValueError(f"{fn}: x must be an array of activations, got a scalar (shape ())")
+    p = _drop_probability(p, fn)
+    if not isinstance(train, (bool, np.bool_)):
+        raise TypeError(f"{fn}: train must be True or False, got {train!r}")
+    rng = check_rng(rng, fn, optional=not train)
+    if not train:
+        return x.copy(), DropoutCache(None, p)
+    keep = rng.random(x.shape) >= p
+    keep.setflags(write=False)
+    return x * keep / (1 - p), DropoutCache(keep, p)
+
+
+def _mask(keep: object, fn: str) -> np.ndarray:
+    """The cached mask as a boolean array; a 0/1 array (a student's own cache) is accepted."""
+    keep = as_array(keep, "cache keep", fn)
+    if keep.dtype.kind == "b":
+        return keep
+    if keep.dtype.kind in "iuf" and np.all((keep == 0) | (keep == 1)):
+        return keep.astype(bool)
+    raise TypeError(
+        f"{fn}: the cache's keep must be the boolean mask of dropout_forward (True = kept), "
+        f"got dtype {keep.dtype}"
+        + (" with values other than 0 and 1" if keep.dtype.kind in "iuf" else "")
+    )
+
+
+def dropout_backward(dout: ArrayLike, cache: tuple) -> np.ndarray:
+    r"""Backward pass of ``dropout_forward``: the gradient flows only through the kept units,
+    scaled as in the forward pass, with the *same* mask.
+
+    .. math::
+        \frac{\partial L}{\partial x} = \frac{\text{dout} \odot m}{1 - p_\text{drop}}
+
+    At inference (``keep is None``) dropout was the identity, so ``dx`` is a copy of
+    ``dout``.
+
+    Parameters
+    ----------
+    dout : array_like, shape of the forward output
+    cache : DropoutCache ``(keep, p)`` from ``dropout_forward``
+
+    Returns
+    -------
+    dx : ndarray, shape of ``dout``
+    """
+    fn = "dropout_backward"
+    keep, p = check_cache(cache, DropoutCache, fn)
+    p = _drop_probability(p, fn)
+    if keep is None:
+        return as_float_array(dout, "dout", fn, finite=True).copy()
+    keep = _mask(keep, fn)
+    dout = upstream(dout, keep.shape, fn)
+    return dout * keep / (1 - p)
+
+
+def weight_keys(params: Mapping[str, ArrayLike]) -> list[str]:
+    """The keys of ``params`` that L2 decays: those that start with ``"W"``, in order.
+
+    Parameters
+    ----------
+    params : dict of str -> array_like
+        E.g. ``{"W1": ..., "b1": ..., "W2": ..., "b2": ...}`` gives ``["W1", "W2"]``.
+    """
+    return list(_weights(params, "weight_keys"))
+
+
+def _weights(params: object, fn: str) -> dict[str, np.ndarray]:
+    """The weight arrays of ``params`` (float64), after checking every entry."""
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"{fn}: params must be a dict of arrays like {{'W1': ..., 'b1': ...}}, "
+            f"got {type(params).__name__}"
+        )
+    arrays = {}
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{fn}: the keys of params must be strings like 'W1', got {key!r}")
+        arrays[key] = as_float_array(value, f"params[{key!r}]", fn, finite=True)
+    return {key: a for key, a in arrays.items() if key.startswith("W")}
+
+
+def l2_penalty(params: Mapping[str, ArrayLike], lam: float) -> float:
+    r"""The L2 penalty on the weights, added to the data loss:
+
+    .. math::
+        L_\text{L2} = \frac{\lambda}{2} \sum_l \lVert W^l \rVert^2
+        = \frac{\lambda}{2} \sum_l \sum_{ij} \big(W^l_{ij}\big)^2 .
+
+    Only weights count (keys starting with ``"W"``); biases, ``gamma`` and ``beta`` do not.
+
+    Parameters
+    ----------
+    params : dict of str -> array_like
+        Finite parameter arrays, e.g. from ``network.init_mlp`` (not modified).
+    lam : float >= 0
+        The strength :math:`\lambda`.
+
+    Returns
+    -------
+    penalty : float
+    """
+    fn = "l2_penalty"
+    lam = as_scalar(lam, "lam", fn, low=0.0)
+    weights = _weights(params, fn)
+    return lam / 2 * float(sum(np.sum(W**2) for W in weights.values()))
+
+
+def l2_grad(params: Mapping[str, ArrayLike], lam: float) -> dict[str, np.ndarray]:
+    r"""Gradient of ``l2_penalty`` with respect to every parameter:
+
+    .. math::
+        \frac{\partial L_\text{L2}}{\partial W^l} = \lambda W^l, \qquad
+        \frac{\partial L_\text{L2}}{\partial b^l} = 0 .
+
+    Added to the data gradient, it makes a gradient step shrink each weight by a factor
+    :math:`1 - \eta\lambda` ("weight decay").
+
+    Parameters
+    ----------
+    params : dict of str -> array_like
+        Finite parameter arrays (not modified).
+    lam : float >= 0
+
+    Returns
+    -------
+    grads : dict of str -> ndarray
+        New arrays with the same keys, order and shapes as ``params``: ``lam * W`` for the
+        weights, zeros for everything else.
+    """
+    fn = "l2_grad"
+    lam = as_scalar(lam, "lam", fn, low=0.0)
+    weights = _weights(params, fn)
+    return {
+        key: lam * weights[key] if key in weights else np.zeros(np.shape(value))
+        for key, value in params.items()
+    }
+
 
 BatchNormCache = cache_type(
     "BatchNormCache", "xhat gamma inv_std train running", "batchnorm_forward"

@@ -121,6 +121,19 @@ API = {
         ],
         "batchnorm_backward": [("dout", _), ("cache", _)],
         "clip_by_global_norm": [("grads", _), ("max_norm", _)],
+        "dropout_forward": [("x", _), ("p", _), ("rng", _), ("train", True)],
+        "dropout_backward": [("dout", _), ("cache", _)],
+        "l2_penalty": [("params", _), ("lam", _)],
+        "l2_grad": [("params", _), ("lam", _)],
+    },
+    "augment": {
+        "translate": [("images", _), ("dy", _), ("dx", _)],
+        "rotate": [("images", _), ("degrees", _)],
+        "shear": [("images", _), ("factor", _)],
+        "zoom": [("images", _), ("scale", _)],
+        "crop": [("images", _), ("top", _), ("left", _), ("height", _), ("width", _)],
+        "blur": [("images", _), ("sigma", _)],
+        "flip": [("images", _), ("axis", _)],
     },
 }
 

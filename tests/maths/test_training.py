@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.least_squares import least_squares, loss_and_grads
 
 from backproplab import training
 from backproplab.network import init_mlp, mlp_loss_and_grads
@@ -108,23 +109,8 @@ def test_batch_sizes_property(N, B):
 # --- train -----------------------------------------------------------------------------------
 
 
-def _least_squares(rng, N=64):
-    """A noiseless linear problem y = X w* + b*, so the loss can reach 0."""
-    X = rng.normal(size=(N, 3))
-    y = X @ np.array([1.5, -2.0, 0.5]) + 0.3
-    params = {"w": np.zeros(3), "b": np.zeros(())}
-    return X, y, params
-
-
-def loss_and_grads(params, X, y):
-    """Mean squared error of a linear model and its gradients, written out by hand."""
-    r = X @ params["w"] + params["b"] - y
-    n = len(y)
-    return np.mean(r**2), {"w": 2.0 * X.T @ r / n, "b": 2.0 * np.mean(r)}
-
-
 def test_full_batch_epoch_is_one_gradient_step(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     new, history = train(params, loss_and_grads, X, y, make_optimizer("sgd", lr=0.1), 1, None, rng)
     # From w = 0, b = 0 the residual is -y: dL/dw = -2 X^T y / N, dL/db = -2 mean(y).
     np.testing.assert_allclose(new["w"], 0.1 * 2.0 * X.T @ y / len(y))
@@ -134,7 +120,7 @@ def test_full_batch_epoch_is_one_gradient_step(rng):
 
 
 def test_train_decreases_the_loss(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     _, history = train(params, loss_and_grads, X, y, make_optimizer("sgd", lr=0.05), 20, 16, rng)
     epoch_loss = history["epoch_loss"]
     assert len(epoch_loss) == 20
@@ -143,7 +129,7 @@ def test_train_decreases_the_loss(rng):
 
 
 def test_history_shapes_and_weighted_epoch_mean(rng):
-    X, y, params = _least_squares(rng, N=50)
+    X, y, params = least_squares(rng, N=50)
     _, history = train(
         params, loss_and_grads, X, y, make_optimizer("momentum", lr=0.01), 3, 16, rng
     )
@@ -155,7 +141,7 @@ def test_history_shapes_and_weighted_epoch_mean(rng):
 
 
 def test_train_does_not_mutate_params(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     params["w"] = np.array([0.1, 0.2, 0.3])
     before = {k: v.copy() for k, v in params.items()}
     new, _ = train(params, loss_and_grads, X, y, make_optimizer("adam", lr=0.1), 2, 8, rng)
@@ -167,7 +153,7 @@ def test_train_does_not_mutate_params(rng):
 
 
 def test_adam_keeps_one_state_per_parameter(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     opt = make_optimizer("adam", lr=0.05)
     new, _ = train(params, loss_and_grads, X, y, opt, 2, None, None, shuffle=False)
     # The same two full-batch steps by hand, each parameter with its own m, v and t.
@@ -185,7 +171,7 @@ def test_adam_keeps_one_state_per_parameter(rng):
 def test_same_seed_same_result():
     def run(seed):
         rng = np.random.default_rng(seed)
-        X, y, params = _least_squares(np.random.default_rng(0))
+        X, y, params = least_squares(np.random.default_rng(0))
         return train(params, loss_and_grads, X, y, make_optimizer("sgd", lr=0.05), 2, 5, rng)[1]
 
     np.testing.assert_array_equal(run(3)["loss"], run(3)["loss"])
@@ -200,7 +186,7 @@ def test_train_with_a_user_defined_optimizer(rng):
         def update(self, w, dw, state):
             return w - 0.1 * dw, state
 
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     mine, _ = train(params, loss_and_grads, X, y, PlainSGD(), 2, 16, np.random.default_rng(5))
     ref, _ = train(
         params, loss_and_grads, X, y, make_optimizer("sgd", lr=0.1), 2, 16, np.random.default_rng(5)
@@ -210,7 +196,7 @@ def test_train_with_a_user_defined_optimizer(rng):
 
 
 def test_zero_epochs_returns_copies(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     new, history = train(params, loss_and_grads, X, y, make_optimizer("sgd", lr=0.1), 0, 8, rng)
     assert history["loss"].shape == (0,) and history["epoch_loss"].shape == (0,)
     assert new["w"] is not params["w"]
@@ -218,7 +204,7 @@ def test_zero_epochs_returns_copies(rng):
 
 
 def test_nan_loss_names_epoch_and_iteration(rng):
-    X, y, params = _least_squares(rng, N=40)
+    X, y, params = least_squares(rng, N=40)
     calls = []
 
     def nan_on_sixth(params, Xb, yb):
@@ -232,7 +218,7 @@ def test_nan_loss_names_epoch_and_iteration(rng):
 
 
 def test_too_large_a_learning_rate_stops_with_advice(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
 
     def quiet(params, Xb, yb):
         # The test's own loss overflows as training diverges; only train's error matters here.
@@ -246,7 +232,7 @@ def test_too_large_a_learning_rate_stops_with_advice(rng):
 
 
 def test_train_errors(rng):
-    X, y, params = _least_squares(rng)
+    X, y, params = least_squares(rng)
     sgd = make_optimizer("sgd", lr=0.1)
 
     def missing_b(p, Xb, yb):
