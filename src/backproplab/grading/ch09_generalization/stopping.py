@@ -2,7 +2,9 @@ r"""Check of ch09's early-stopping rule: ``should_stop(val_losses, patience) -> 
 
 True exactly when the best validation loss so far (the lowest; the first one on ties; a NaN
 never counts as best) is ``patience`` or more epochs before the last one:
-``len(val_losses) - 1 - best >= patience``. An empty history gives False.
+``len(val_losses) - 1 - best >= patience``. Without any best (an empty list, or only NaN)
+``best = -1``, as if it were before the first epoch: an empty list never stops, and
+``patience`` NaN losses in a row from the start do.
 
 The answer is a yes or a no, so on any one case several of the usual mistakes give the same
 wrong answer. The check therefore runs every case first, then reports the first case that is
@@ -55,6 +57,8 @@ def _cases(rng, hidden):
         yield Case("a plateau: [0.5] * 6, patience 6", [0.5] * 6, 6)
         yield Case("a NaN first: [nan, 1.0, 1.2, 1.1], patience 2", [NAN, 1.0, 1.2, 1.1], 2)
         yield Case("diverged: [1.0, inf, inf], patience 2", [1.0, INF, INF], 2)
+        yield Case("only NaN (diverged from the start), patience 3: [nan, nan, nan]", [NAN] * 3, 3)
+        yield Case("only NaN, patience 3: [nan, nan]", [NAN] * 2, 3)
         yield Case(
             "patience longer than the history: [0.4, 0.5, 0.6], patience 10", [0.4, 0.5, 0.6], 10
         )
@@ -83,25 +87,30 @@ def _noisy_curve(rng, epochs):
 # --- the known mistakes: each implements the rule with exactly one thing wrong ------------
 
 
-def _best(losses):
-    """The first epoch with the lowest loss, NaN never counting; None if there is none."""
-    finite = [i for i, v in enumerate(losses) if not np.isnan(v)]
-    return min(finite, key=lambda i: (losses[i], i)) if finite else None
+def _best(losses, *, ties_last=False, skip_nan=True):
+    """The best epoch as the notebook's loop finds it (-1 when there is none), with one of its
+    rules changeable: the last lowest loss on ties, or a NaN allowed to be the best."""
+    best = -1
+    for epoch, loss in enumerate(losses):
+        if skip_nan and np.isnan(loss):
+            continue
+        if best == -1 or loss < losses[best] or (ties_last and loss == losses[best]):
+            best = epoch
+    return best
 
 
-def _since_best(losses):
-    best = _best(losses)
-    return None if best is None else len(losses) - 1 - best
+def _waited(val_losses, **rule):
+    """Epochs since the best one."""
+    losses = list(val_losses)
+    return len(losses) - 1 - _best(losses, **rule)
 
 
 def _late(val_losses, patience):
-    waited = _since_best(list(val_losses))
-    return waited is not None and waited > patience
+    return _waited(val_losses) > patience
 
 
 def _early(val_losses, patience):
-    waited = _since_best(list(val_losses))
-    return waited is not None and waited + 1 >= patience
+    return _waited(val_losses) + 1 >= patience
 
 
 def _versus_previous(val_losses, patience):
@@ -112,12 +121,7 @@ def _versus_previous(val_losses, patience):
 
 
 def _last_of_ties(val_losses, patience):
-    losses = list(val_losses)
-    if not losses:
-        return False
-    best = _best(losses)
-    last = max(i for i, v in enumerate(losses) if v == losses[best])
-    return len(losses) - 1 - last >= patience
+    return _waited(val_losses, ties_last=True) >= patience
 
 
 def _nan_is_best(val_losses, patience):
@@ -127,16 +131,11 @@ def _nan_is_best(val_losses, patience):
 
 
 def _nan_first_kept(val_losses, patience):
-    best = None
-    for epoch, loss in enumerate(val_losses):
-        if best is None or loss < val_losses[best]:
-            best = epoch
-    return best is not None and len(val_losses) - 1 - best >= patience
+    return _waited(val_losses, skip_nan=False) >= patience
 
 
 def _no_patience(val_losses, patience):
-    waited = _since_best(list(val_losses))
-    return waited is not None and waited >= 1
+    return _waited(val_losses) >= 1
 
 
 def _all_waits(val_losses, patience):
@@ -150,8 +149,7 @@ def _all_waits(val_losses, patience):
 
 
 def _inverted(val_losses, patience):
-    waited = _since_best(list(val_losses))
-    return waited is not None and waited < patience
+    return _waited(val_losses) < patience
 
 
 _MISTAKES = [
