@@ -25,14 +25,14 @@ from trustedgrading.checks import (
     CheckFailed,
     Mistake,
     call_student,
+    check_case,
     describe,
-    expect_close,
     fail,
     register_custom,
 )
 from trustedgrading.checks.context import quiet
 
-from ._shared import _A, mistake_outputs
+from ._shared import _A
 
 
 def _generator(rng):
@@ -61,23 +61,23 @@ def _other_mask(got, base, keep, p):
     return float(kept.sum() / live.sum())
 
 
-def _judge(got, expected, case, *, what, inputs, mistakes, base, keep, p, advice):
-    """``expect_close``, and a mask hint when the result is a dropout with another mask."""
+def _check_with_mask_hint(student, reference, case, outputs, mistakes, mask, advice):
+    """``check_case``; when a wrong result is a dropout of its input with another mask than
+    ``mask = (base, keep, p)``, the failure says so (``advice(fraction kept, p)``)."""
     try:
-        expect_close(
-            got,
-            expected,
-            what=what,
-            case=case.label,
-            mistakes=mistake_outputs(mistakes, case),
-            inputs=inputs,
-        )
+        return check_case(student, reference, case, outputs=outputs, mistakes=mistakes)
     except CheckFailed as failure:
-        message = str(failure)
-        fraction = None if "Likely mistake" in message else _other_mask(got, base, keep, p)
-        if fraction is None:
+        if "Likely mistake" in str(failure):
             raise
-        fail(f"{message}\n  {advice(fraction, p)}")
+        try:  # the result itself, to look at its mask (only ever on a failing case)
+            got = call_student(student, *case.args, case=case.label, **case.kwargs)
+        except CheckFailed:
+            raise failure from None
+        out = got[0] if isinstance(got, (tuple, list)) and len(got) == len(outputs) else got
+        fraction = _other_mask(out, *mask)
+        if fraction is None:
+            raise failure from None
+        fail(f"{failure}\n  {advice(fraction, mask[2])}")
 
 
 # --- dropout_forward ----------------------------------------------------------------------
@@ -240,15 +240,6 @@ def _forward_mask_advice(fraction, p):
     )
 
 
-def _pair(got, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        fail(
-            f"dropout_forward should return 2 values (out, cache) but returned {describe(got)} "
-            f'on case "{case.label}". End with `return out, (keep, p)`.'
-        )
-    return got
-
-
 def _check_cache(cache, keep, p, case):
     where = f'on case "{case.label}"'
     if not isinstance(cache, (tuple, list)) or len(cache) != 2:
@@ -296,23 +287,15 @@ def _check_cache(cache, keep, p, case):
 def _dropout_forward(student, rng, hidden):
     for case in _forward_cases(rng, hidden):
         x, p, generator = case.args
-        train = case.kwargs.get("train", True)
-        keep = _keep(x, p, copy.deepcopy(generator)) if train else None
-        expected, _ = regularization.dropout_forward(
-            x.copy(), p, copy.deepcopy(generator), train=train
-        )
-        out, cache = _pair(call_student(student, *case.args, case=case.label, **case.kwargs), case)
-        _judge(
-            out,
-            expected,
+        keep = _keep(x, p, copy.deepcopy(generator)) if case.kwargs.get("train", True) else None
+        _, cache = _check_with_mask_hint(
+            student,
+            regularization.dropout_forward,
             case,
-            what="out",
-            inputs={"x": x, "p": p, "train": train},
-            mistakes=_FORWARD_MISTAKES,
-            base=x,
-            keep=keep,
-            p=p,
-            advice=_forward_mask_advice,
+            ("out", None),
+            _FORWARD_MISTAKES,
+            (x, keep, p),
+            _forward_mask_advice,
         )
         _check_cache(cache, keep, p, case)
 
@@ -432,17 +415,12 @@ def _backward_mask_advice(fraction, p):
 def _dropout_backward(student, rng, hidden):
     for case in _backward_cases(rng, hidden):
         dout, (keep, p) = case.args
-        expected = regularization.dropout_backward(dout.copy(), (keep, p))
-        got = call_student(student, *case.args, case=case.label)
-        _judge(
-            got,
-            expected,
+        _check_with_mask_hint(
+            student,
+            regularization.dropout_backward,
             case,
-            what="dx",
-            inputs={"dout": dout, "keep": keep, "p": p},
-            mistakes=_BACKWARD_MISTAKES,
-            base=dout,
-            keep=keep,
-            p=p,
-            advice=_backward_mask_advice,
+            ("dx",),
+            _BACKWARD_MISTAKES,
+            (dout, keep, p),
+            _backward_mask_advice,
         )

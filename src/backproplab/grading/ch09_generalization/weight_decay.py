@@ -35,7 +35,7 @@ from trustedgrading.checks import (
     register_custom,
 )
 
-from ._shared import _A, mistake_outputs
+from ._shared import _A
 
 
 def _mlp(rng, sizes, *, batch_norm=False):
@@ -238,10 +238,6 @@ def _l2_grad(student, rng, hidden):
                 expected[key],
                 what=f"grads['{key}']",
                 case=case.label,
-                mistakes=(
-                    (mistake, wrong[key])
-                    for mistake, wrong in mistake_outputs(_GRAD_MISTAKES, case)
-                    if isinstance(wrong, dict) and key in wrong
-                ),
+                mistakes=((m, m.fn(copy.deepcopy(params), lam)[key]) for m in _GRAD_MISTAKES),
                 inputs={"lam": lam},
             )
