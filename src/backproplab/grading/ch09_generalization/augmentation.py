@@ -26,9 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from backproplab import augment
-from trustedgrading.checks import Case, Mistake, register
+from trustedgrading.checks import Case, Mistake
 
-from ._shared import _A
+from ._shared import _compared
 
 # --- translate ----------------------------------------------------------------------------
 
@@ -120,13 +120,7 @@ _TRANSLATE_MISTAKES = [
     ),
 ]
 
-register(
-    f"{_A}.translate",
-    reference=augment.translate,
-    cases=_translate_cases,
-    outputs=("out",),
-    mistakes=_TRANSLATE_MISTAKES,
-)
+_compared(augment, "translate", _translate_cases, _TRANSLATE_MISTAKES)
 
 
 # --- rotate -------------------------------------------------------------------------------
@@ -266,10 +260,4 @@ _ROTATE_MISTAKES = [
     ),
 ]
 
-register(
-    f"{_A}.rotate",
-    reference=augment.rotate,
-    cases=_rotate_cases,
-    outputs=("out",),
-    mistakes=_ROTATE_MISTAKES,
-)
+_compared(augment, "rotate", _rotate_cases, _ROTATE_MISTAKES)

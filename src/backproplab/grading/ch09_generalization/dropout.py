@@ -24,15 +24,15 @@ from trustedgrading.checks import (
     Case,
     CheckFailed,
     Mistake,
+    Mistakes,
     call_student,
     check_case,
     describe,
     fail,
-    register_custom,
 )
 from trustedgrading.checks.context import quiet
 
-from ._shared import _A
+from ._shared import _each_case
 
 
 def _generator(rng):
@@ -80,62 +80,47 @@ def _check_with_mask_hint(student, reference, case, outputs, mistakes, mask, adv
         fail(f"{failure}\n  {advice(fraction, mask[2])}")
 
 
+# The kept units' scale is 1 / (1 - p). The wrong ones, in the order both passes name them.
+_WRONG_SCALES = (lambda p: p, lambda p: 1 / p, lambda p: 1.0, lambda p: 1 - p)
+
+
+def _wrong_scales(wrong, texts):
+    """A table of mistakes that starts with the wrong scales: ``wrong(factor)`` is the pass
+    that scales what it keeps by ``factor(p)``; ``texts`` gives each one's (name, hint)."""
+    return Mistakes(
+        Mistake(name, wrong(factor), hint)
+        for factor, (name, hint) in zip(_WRONG_SCALES, texts, strict=True)
+    )
+
+
 # --- dropout_forward ----------------------------------------------------------------------
 
 
+def _forward_case(rng, label, shape, p, **train):
+    return Case(label, rng.normal(size=shape), p, _generator(rng), **train)
+
+
 def _forward_cases(rng, hidden):
-    yield Case("x (4, 5), p = 0.2", rng.normal(size=(4, 5)), 0.2, _generator(rng))
-    yield Case("x (3, 6), p = 0.75", rng.normal(size=(3, 6)), 0.75, _generator(rng))
-    yield Case(
-        "inference (train=False), p = 0.3",
-        rng.normal(size=(3, 4)),
-        0.3,
-        _generator(rng),
-        train=False,
-    )
+    yield _forward_case(rng, "x (4, 5), p = 0.2", (4, 5), 0.2)
+    yield _forward_case(rng, "x (3, 6), p = 0.75", (3, 6), 0.75)
+    yield _forward_case(rng, "inference (train=False), p = 0.3", (3, 4), 0.3, train=False)
     if hidden:
-        yield Case("p = 0: nothing is dropped", rng.normal(size=(3, 5)), 0.0, _generator(rng))
-        yield Case("p = 0.5, x (6, 10)", rng.normal(size=(6, 10)), 0.5, _generator(rng))
-        yield Case(
-            "a single example (1, 8), p = 0.1", rng.normal(size=(1, 8)), 0.1, _generator(rng)
-        )
-        yield Case("a vector x (7,), p = 0.3", rng.normal(size=7), 0.3, _generator(rng))
-        yield Case(
-            "feature maps (2, 3, 4, 4), p = 0.4",
-            rng.normal(size=(2, 3, 4, 4)),
-            0.4,
-            _generator(rng),
-        )
-        yield Case(
-            "a large batch (64, 32), p = 0.6", rng.normal(size=(64, 32)), 0.6, _generator(rng)
-        )
-        yield Case(
-            "p = 0.9: about one unit in ten survives",
-            rng.normal(size=(20, 10)),
-            0.9,
-            _generator(rng),
-        )
-        yield Case(
-            "train=True passed by name, p = 0.25",
-            rng.normal(size=(5, 3)),
-            0.25,
-            _generator(rng),
-            train=True,
-        )
-        yield Case(
+        yield _forward_case(rng, "p = 0: nothing is dropped", (3, 5), 0.0)
+        yield _forward_case(rng, "p = 0.5, x (6, 10)", (6, 10), 0.5)
+        yield _forward_case(rng, "a single example (1, 8), p = 0.1", (1, 8), 0.1)
+        yield _forward_case(rng, "a vector x (7,), p = 0.3", 7, 0.3)
+        yield _forward_case(rng, "feature maps (2, 3, 4, 4), p = 0.4", (2, 3, 4, 4), 0.4)
+        yield _forward_case(rng, "a large batch (64, 32), p = 0.6", (64, 32), 0.6)
+        yield _forward_case(rng, "p = 0.9: about one unit in ten survives", (20, 10), 0.9)
+        yield _forward_case(rng, "train=True passed by name, p = 0.25", (5, 3), 0.25, train=True)
+        yield _forward_case(
+            rng,
             "inference on feature maps (2, 3, 4, 4), p = 0.5",
-            rng.normal(size=(2, 3, 4, 4)),
+            (2, 3, 4, 4),
             0.5,
-            _generator(rng),
             train=False,
         )
-        yield Case(
-            "inference with p = 0.8",
-            rng.normal(size=(4, 6)),
-            0.8,
-            _generator(rng),
-            train=False,
-        )
+        yield _forward_case(rng, "inference with p = 0.8", (4, 6), 0.8, train=False)
 
 
 def _scaled(factor):
@@ -147,82 +132,76 @@ def _scaled(factor):
     return wrong
 
 
+_FORWARD_MISTAKES = _wrong_scales(
+    _scaled,
+    [
+        (
+            "the kept units are multiplied by p instead of divided by (1 - p)",
+            "Inverted dropout divides what it keeps by the keep probability 1 - p: "
+            "out = x * keep / (1 - p).",
+        ),
+        (
+            "the kept units are divided by p instead of (1 - p)",
+            "p is the probability of DROPPING a unit; a unit is kept with probability 1 - p, so "
+            "divide by (1 - p).",
+        ),
+        (
+            "the kept units are not scaled (no 1 / (1 - p))",
+            "Divide the kept activations by 1 - p: then E[out] = (1 - p) * x / (1 - p) = x, so the "
+            "next layer sees the same expected activation in training as at inference.",
+        ),
+        (
+            "the kept units are multiplied by (1 - p) instead of divided by it",
+            "Multiplying by 1 - p is what the original dropout does at TEST time. Inverted "
+            "dropout divides by 1 - p during training instead: out = x * keep / (1 - p).",
+        ),
+    ],
+)
+
+
+@_FORWARD_MISTAKES.add(
+    "the mask keeps a unit with probability p (rng.random(x.shape) < p)",
+    hint="p is the drop probability: keep = rng.random(x.shape) >= p keeps each unit with "
+    "probability 1 - p.",
+)
 def _mask_below_p(x, p, rng, train=True):
     return x * (rng.random(x.shape) < p) / (1 - p) if train else x.copy()
 
 
+@_FORWARD_MISTAKES.add(
+    "the mask is drawn as rng.random(x.shape) < 1 - p",
+    hint="That keeps each unit with the right probability, but it is not the mask this course "
+    "draws: use exactly keep = rng.random(x.shape) >= p, so that the same generator gives "
+    "the same mask (and your results match the checks' and the book's).",
+)
 def _mask_below_one_minus_p(x, p, rng, train=True):
     return x * (rng.random(x.shape) < 1 - p) / (1 - p) if train else x.copy()
 
 
+@_FORWARD_MISTAKES.add(
+    "dropout is applied at inference too (train=False is ignored)",
+    hint="With train=False nothing is dropped: return a copy of x and draw no random numbers "
+    "(inverted dropout needs no rescaling at test time).",
+)
 def _always_drop(x, p, rng, train=True):
     return x * _keep(x, p, rng) / (1 - p)
 
 
+@_FORWARD_MISTAKES.add(
+    "x is multiplied by (1 - p) at inference",
+    hint="That is the rule of the original, non-inverted dropout. Inverted dropout already "
+    "divided by 1 - p in training, so at inference out is x itself.",
+)
 def _test_time_scaling(x, p, rng, train=True):
     return x * _keep(x, p, rng) / (1 - p) if train else x * (1 - p)
 
 
+@_FORWARD_MISTAKES.add(
+    "one mask row is shared by every example (drawn with the shape of one row)",
+    hint="Draw one independent keep/drop decision per entry: rng.random(x.shape).",
+)
 def _one_mask_per_row(x, p, rng, train=True):
     return x * (rng.random(x.shape[-1]) >= p) / (1 - p) if train else x.copy()
-
-
-_FORWARD_MISTAKES = [
-    Mistake(
-        "the kept units are multiplied by p instead of divided by (1 - p)",
-        _scaled(lambda p: p),
-        "Inverted dropout divides what it keeps by the keep probability 1 - p: "
-        "out = x * keep / (1 - p).",
-    ),
-    Mistake(
-        "the kept units are divided by p instead of (1 - p)",
-        _scaled(lambda p: 1 / p),
-        "p is the probability of DROPPING a unit; a unit is kept with probability 1 - p, so "
-        "divide by (1 - p).",
-    ),
-    Mistake(
-        "the kept units are not scaled (no 1 / (1 - p))",
-        _scaled(lambda p: 1.0),
-        "Divide the kept activations by 1 - p: then E[out] = (1 - p) * x / (1 - p) = x, so the "
-        "next layer sees the same expected activation in training as at inference.",
-    ),
-    Mistake(
-        "the kept units are multiplied by (1 - p) instead of divided by it",
-        _scaled(lambda p: 1 - p),
-        "Multiplying by 1 - p is what the original dropout does at TEST time. Inverted "
-        "dropout divides by 1 - p during training instead: out = x * keep / (1 - p).",
-    ),
-    Mistake(
-        "the mask keeps a unit with probability p (rng.random(x.shape) < p)",
-        _mask_below_p,
-        "p is the drop probability: keep = rng.random(x.shape) >= p keeps each unit with "
-        "probability 1 - p.",
-    ),
-    Mistake(
-        "the mask is drawn as rng.random(x.shape) < 1 - p",
-        _mask_below_one_minus_p,
-        "That keeps each unit with the right probability, but it is not the mask this course "
-        "draws: use exactly keep = rng.random(x.shape) >= p, so that the same generator gives "
-        "the same mask (and your results match the checks' and the book's).",
-    ),
-    Mistake(
-        "dropout is applied at inference too (train=False is ignored)",
-        _always_drop,
-        "With train=False nothing is dropped: return a copy of x and draw no random numbers "
-        "(inverted dropout needs no rescaling at test time).",
-    ),
-    Mistake(
-        "x is multiplied by (1 - p) at inference",
-        _test_time_scaling,
-        "That is the rule of the original, non-inverted dropout. Inverted dropout already "
-        "divided by 1 - p in training, so at inference out is x itself.",
-    ),
-    Mistake(
-        "one mask row is shared by every example (drawn with the shape of one row)",
-        _one_mask_per_row,
-        "Draw one independent keep/drop decision per entry: rng.random(x.shape).",
-    ),
-]
 
 
 def _forward_mask_advice(fraction, p):
@@ -283,21 +262,20 @@ def _check_cache(cache, keep, p, case):
         )
 
 
-@register_custom(f"{_A}.dropout_forward", mistakes=_FORWARD_MISTAKES)
-def _dropout_forward(student, rng, hidden):
-    for case in _forward_cases(rng, hidden):
-        x, p, generator = case.args
-        keep = _keep(x, p, copy.deepcopy(generator)) if case.kwargs.get("train", True) else None
-        _, cache = _check_with_mask_hint(
-            student,
-            regularization.dropout_forward,
-            case,
-            ("out", None),
-            _FORWARD_MISTAKES,
-            (x, keep, p),
-            _forward_mask_advice,
-        )
-        _check_cache(cache, keep, p, case)
+@_each_case("dropout_forward", _forward_cases, _FORWARD_MISTAKES)
+def _dropout_forward(student, case):
+    x, p, generator = case.args
+    keep = _keep(x, p, copy.deepcopy(generator)) if case.kwargs.get("train", True) else None
+    _, cache = _check_with_mask_hint(
+        student,
+        regularization.dropout_forward,
+        case,
+        ("out", None),
+        _FORWARD_MISTAKES,
+        (x, keep, p),
+        _forward_mask_advice,
+    )
+    _check_cache(cache, keep, p, case)
 
 
 # --- dropout_backward ---------------------------------------------------------------------
@@ -346,60 +324,56 @@ def _backward_scaled(factor):
     return wrong
 
 
+_BACKWARD_MISTAKES = _wrong_scales(
+    _backward_scaled,
+    [
+        (
+            "dx is multiplied by p instead of divided by (1 - p)",
+            "The forward pass computed out = x * keep / (1 - p), so dout/dx = keep / (1 - p).",
+        ),
+        (
+            "dx is divided by p instead of (1 - p)",
+            "p is the drop probability; the forward pass divided by the keep probability 1 - p, "
+            "and so does the backward pass.",
+        ),
+        (
+            "the backward pass ignores the scale 1 / (1 - p)",
+            "The forward pass computed out = x * keep / (1 - p): the gradient carries the same "
+            "factor, dx = dout * keep / (1 - p).",
+        ),
+        (
+            "dx is multiplied by (1 - p) instead of divided by it",
+            "The local derivative of out = x * keep / (1 - p) is keep / (1 - p): divide by 1 - p.",
+        ),
+    ],
+)
+
+
+@_BACKWARD_MISTAKES.add(
+    "the mask is ignored: dx = dout / (1 - p) everywhere",
+    hint="A dropped unit did not take part in the forward pass, so its gradient is 0: multiply "
+    "by the cached mask, dx = dout * keep / (1 - p).",
+)
 def _mask_ignored(dout, cache):
     return dout / (1 - cache[1])
 
 
+@_BACKWARD_MISTAKES.add(
+    "the mask is inverted: the gradient flows through the dropped units",
+    hint="keep is True where a unit was KEPT: dx = dout * keep / (1 - p).",
+)
 def _mask_inverted(dout, cache):
     keep, p = cache
     return dout * ~keep / (1 - p)
 
 
+@_BACKWARD_MISTAKES.add(
+    "dout is not multiplied in: dx = keep / (1 - p)",
+    hint="Chain rule: dx = dout * (local derivative) = dout * keep / (1 - p).",
+)
 def _dout_forgotten(dout, cache):
     keep, p = cache
     return keep / (1 - p) + 0 * dout
-
-
-_BACKWARD_MISTAKES = [
-    Mistake(
-        "dx is multiplied by p instead of divided by (1 - p)",
-        _backward_scaled(lambda p: p),
-        "The forward pass computed out = x * keep / (1 - p), so dout/dx = keep / (1 - p).",
-    ),
-    Mistake(
-        "dx is divided by p instead of (1 - p)",
-        _backward_scaled(lambda p: 1 / p),
-        "p is the drop probability; the forward pass divided by the keep probability 1 - p, "
-        "and so does the backward pass.",
-    ),
-    Mistake(
-        "the backward pass ignores the scale 1 / (1 - p)",
-        _backward_scaled(lambda p: 1.0),
-        "The forward pass computed out = x * keep / (1 - p): the gradient carries the same "
-        "factor, dx = dout * keep / (1 - p).",
-    ),
-    Mistake(
-        "dx is multiplied by (1 - p) instead of divided by it",
-        _backward_scaled(lambda p: 1 - p),
-        "The local derivative of out = x * keep / (1 - p) is keep / (1 - p): divide by 1 - p.",
-    ),
-    Mistake(
-        "the mask is ignored: dx = dout / (1 - p) everywhere",
-        _mask_ignored,
-        "A dropped unit did not take part in the forward pass, so its gradient is 0: multiply "
-        "by the cached mask, dx = dout * keep / (1 - p).",
-    ),
-    Mistake(
-        "the mask is inverted: the gradient flows through the dropped units",
-        _mask_inverted,
-        "keep is True where a unit was KEPT: dx = dout * keep / (1 - p).",
-    ),
-    Mistake(
-        "dout is not multiplied in: dx = keep / (1 - p)",
-        _dout_forgotten,
-        "Chain rule: dx = dout * (local derivative) = dout * keep / (1 - p).",
-    ),
-]
 
 
 def _backward_mask_advice(fraction, p):
@@ -411,16 +385,15 @@ def _backward_mask_advice(fraction, p):
     )
 
 
-@register_custom(f"{_A}.dropout_backward", mistakes=_BACKWARD_MISTAKES)
-def _dropout_backward(student, rng, hidden):
-    for case in _backward_cases(rng, hidden):
-        dout, (keep, p) = case.args
-        _check_with_mask_hint(
-            student,
-            regularization.dropout_backward,
-            case,
-            ("dx",),
-            _BACKWARD_MISTAKES,
-            (dout, keep, p),
-            _backward_mask_advice,
-        )
+@_each_case("dropout_backward", _backward_cases, _BACKWARD_MISTAKES)
+def _dropout_backward(student, case):
+    dout, (keep, p) = case.args
+    _check_with_mask_hint(
+        student,
+        regularization.dropout_backward,
+        case,
+        ("dx",),
+        _BACKWARD_MISTAKES,
+        (dout, keep, p),
+        _backward_mask_advice,
+    )

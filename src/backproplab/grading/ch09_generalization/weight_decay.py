@@ -31,11 +31,9 @@ from trustedgrading.checks import (
     describe,
     expect_close,
     fail,
-    register,
-    register_custom,
 )
 
-from ._shared import _A
+from ._shared import _compared, _each_case
 
 
 def _mlp(rng, sizes, *, batch_norm=False):
@@ -87,34 +85,40 @@ def _cases(rng, hidden):
         )
 
 
-def _weights(params):
-    return [W for key, W in params.items() if key.startswith("W")]
+# A known mistake is the reference with a wrong lam or sign, or a rule of its own that decays
+# another set of parameters (``decayed(key)``) or sums something other than the squares.
+
+
+def _is_weight(key):
+    return key.startswith("W")
+
+
+def _not_a_bias(key):
+    return not key.startswith("b")
 
 
 # --- l2_penalty ---------------------------------------------------------------------------
 
 
-def _penalty(params, lam, *, keys=_weights, term=lambda W: np.sum(W**2), factor=0.5):
-    return factor * lam * sum(term(W) for W in keys(params))
+def _penalty(params, lam, *, decayed=_is_weight, term=lambda W: np.sum(W**2)):
+    return 0.5 * lam * sum(term(v) for key, v in params.items() if decayed(key))
 
 
 _PENALTY_MISTAKES = [
     Mistake(
         "the 1/2 is missing: lam * sum ||W||^2",
-        lambda params, lam: _penalty(params, lam, factor=1.0),
+        lambda params, lam: 2 * regularization.l2_penalty(params, lam),
         "The penalty is lam / 2 * sum ||W||^2: the 1/2 makes its gradient simply lam * W.",
     ),
     Mistake(
         "the biases are decayed too",
-        lambda params, lam: _penalty(params, lam, keys=lambda p: list(p.values())),
+        lambda params, lam: _penalty(params, lam, decayed=lambda key: True),
         "Only the weights (keys starting with 'W') are penalised: a bias only shifts a unit's "
         "threshold and does not make the function any less smooth, so it is not decayed.",
     ),
     Mistake(
         "every parameter but the biases is decayed (gamma and beta too)",
-        lambda params, lam: _penalty(
-            params, lam, keys=lambda p: [v for k, v in p.items() if not k.startswith("b")]
-        ),
+        lambda params, lam: _penalty(params, lam, decayed=_not_a_bias),
         "Decay exactly the weights, the keys that start with 'W'; batch norm's gamma and beta "
         "are not weights.",
     ),
@@ -135,66 +139,58 @@ _PENALTY_MISTAKES = [
     ),
     Mistake(
         "lam is missing",
-        lambda params, lam: _penalty(params, 1.0),
+        lambda params, lam: regularization.l2_penalty(params, 1.0),
         "Multiply by the regularisation strength lam: penalty = lam / 2 * sum ||W||^2.",
     ),
     Mistake(
         "only the first layer's weights are penalised",
-        lambda params, lam: _penalty(params, lam, keys=lambda p: [p[k] for k in p if k == "W1"]),
+        lambda params, lam: _penalty(params, lam, decayed=lambda key: key == "W1"),
         "Sum over every weight matrix: W1, W2, ... (every key that starts with 'W').",
     ),
 ]
 
-register(
-    f"{_A}.l2_penalty",
-    reference=regularization.l2_penalty,
-    cases=_cases,
-    outputs=("penalty",),
-    mistakes=_PENALTY_MISTAKES,
-)
+_compared(regularization, "l2_penalty", _cases, _PENALTY_MISTAKES, output="penalty")
 
 
 # --- l2_grad ------------------------------------------------------------------------------
 
 
-def _grad(params, lam, *, decayed=lambda key: key.startswith("W"), factor=1.0):
-    return {
-        key: factor * lam * v if decayed(key) else np.zeros_like(v) for key, v in params.items()
-    }
+def _grad(params, lam, decayed):
+    return {key: lam * v if decayed(key) else np.zeros_like(v) for key, v in params.items()}
 
 
 _GRAD_MISTAKES = [
     Mistake(
         "the gradient is 2 * lam * W",
-        lambda params, lam: _grad(params, lam, factor=2.0),
+        lambda params, lam: regularization.l2_grad(params, 2 * lam),
         "The derivative of lam / 2 * ||W||^2 is lam * W: the 1/2 cancels the 2.",
     ),
     Mistake(
         "the gradient is lam / 2 * W",
-        lambda params, lam: _grad(params, lam, factor=0.5),
+        lambda params, lam: regularization.l2_grad(params, lam / 2),
         "Differentiate: d/dW (lam / 2 * W^2) = lam * W.",
     ),
     Mistake(
         "every parameter but the biases is decayed (gamma and beta too)",
-        lambda params, lam: _grad(params, lam, decayed=lambda key: not key.startswith("b")),
+        lambda params, lam: _grad(params, lam, _not_a_bias),
         "Decay exactly the weights, the keys that start with 'W'; batch norm's gamma and beta "
         "are not weights: their gradient here is zeros.",
     ),
     Mistake(
         "the biases are decayed too: grads['b'] = lam * b",
-        lambda params, lam: _grad(params, lam, decayed=lambda key: True),
+        lambda params, lam: _grad(params, lam, lambda key: True),
         "The penalty does not contain the biases, so its gradient with respect to a bias is 0: "
         "return np.zeros_like(b) for every key that does not start with 'W'.",
     ),
     Mistake(
         "the sign is flipped: -lam * W",
-        lambda params, lam: _grad(params, lam, factor=-1.0),
+        lambda params, lam: {k: -g for k, g in regularization.l2_grad(params, lam).items()},
         "This is the gradient of the penalty, +lam * W; the optimizer subtracts it, which is "
         "what shrinks the weights.",
     ),
     Mistake(
         "lam is missing: grads['W'] = W",
-        lambda params, lam: _grad(params, 1.0),
+        lambda params, lam: regularization.l2_grad(params, 1.0),
         "Multiply by the regularisation strength: lam * W.",
     ),
 ]
@@ -225,19 +221,18 @@ def _check_keys(got, params, case):
     )
 
 
-@register_custom(f"{_A}.l2_grad", mistakes=_GRAD_MISTAKES)
-def _l2_grad(student, rng, hidden):
-    for case in _cases(rng, hidden):
-        params, lam = case.args
-        expected = regularization.l2_grad(copy.deepcopy(params), lam)
-        got = call_student(student, *case.args, case=case.label)
-        _check_keys(got, params, case)
-        for key in params:
-            expect_close(
-                got[key],
-                expected[key],
-                what=f"grads['{key}']",
-                case=case.label,
-                mistakes=((m, m.fn(copy.deepcopy(params), lam)[key]) for m in _GRAD_MISTAKES),
-                inputs={"lam": lam},
-            )
+@_each_case("l2_grad", _cases, _GRAD_MISTAKES)
+def _l2_grad(student, case):
+    params, lam = case.args
+    expected = regularization.l2_grad(copy.deepcopy(params), lam)
+    got = call_student(student, *case.args, case=case.label)
+    _check_keys(got, params, case)
+    for key in params:
+        expect_close(
+            got[key],
+            expected[key],
+            what=f"grads['{key}']",
+            case=case.label,
+            mistakes=((m, m.fn(copy.deepcopy(params), lam)[key]) for m in _GRAD_MISTAKES),
+            inputs={"lam": lam},
+        )
