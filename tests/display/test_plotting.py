@@ -64,3 +64,34 @@ def test_decision_regions_follow_the_classifier(ax):
 def test_unknown_activation(ax):
     with pytest.raises(ValueError, match="name must be one of"):
         plotting.plot_activation(ax, "swish")
+
+
+def test_train_val_curves_are_two_families_with_the_best_epoch_marked(ax):
+    history = {"epoch_loss": [2.0, 1.0, 0.5, 0.2], "val_loss": [2.1, 1.2, 1.1, 1.3]}
+    train, val, dot = plotting.plot_train_val(ax, history)
+    np.testing.assert_array_equal(train.get_xdata(), [1, 2, 3, 4])  # epochs count from 1
+    np.testing.assert_array_equal(train.get_ydata(), history["epoch_loss"])
+    np.testing.assert_array_equal(val.get_ydata(), history["val_loss"])
+    assert train.get_linestyle() == "-" and val.get_linestyle() == "--"
+    assert (train.get_color(), val.get_color()) == plotting.OKABE_ITO[:2]
+    # the lowest validation loss, at epoch 3
+    assert (list(dot.get_xdata()), list(dot.get_ydata())) == ([3], [1.1])
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
+
+
+def test_train_val_metric_marks_the_highest_and_scales(ax):
+    history = {"train_metric": [0.5, 0.9, 1.0], "val_metric": [0.4, 0.8, 0.8]}
+    lines = plotting.plot_train_val(ax, history, kind="metric", scale=100, best=True)
+    np.testing.assert_allclose(lines[0].get_ydata(), [50, 90, 100])
+    # the highest validation accuracy, the first one on ties: epoch 2
+    assert (list(lines[2].get_xdata()), list(lines[2].get_ydata())) == ([2], [80.0])
+    assert len(plotting.plot_train_val(ax, history, kind="metric", best=False)) == 2
+
+
+def test_train_val_says_how_to_record_what_is_missing(ax):
+    with pytest.raises(ValueError, match=r"no 'val_loss'; train with val=\(X_val, y_val\)"):
+        plotting.plot_train_val(ax, {"epoch_loss": [1.0, 0.5]})
+    with pytest.raises(ValueError, match="kind must be 'loss' or 'metric'"):
+        plotting.plot_train_val(ax, {}, kind="accuracy")
+    with pytest.raises(ValueError, match="equal length"):
+        plotting.plot_train_val(ax, {"epoch_loss": [1.0, 0.5], "val_loss": [1.0]})

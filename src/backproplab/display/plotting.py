@@ -185,3 +185,56 @@ def plot_loss_curves(ax, histories, xlabel="epoch"):
     ax.set(xlabel=xlabel, ylabel="loss")
     ax.legend(loc="best")
     return lines
+
+
+_TRAIN_VAL = {
+    "loss": ("epoch_loss", "val_loss", "loss", np.argmin),
+    "metric": ("train_metric", "val_metric", "metric", np.argmax),
+}
+
+
+def plot_train_val(ax, history, kind="loss", scale=1.0, linewidth=1.0, best=True):
+    """Training (solid) and validation (dashed) curves of one ``training.train`` history.
+
+    ``kind="loss"`` draws ``history["epoch_loss"]`` and ``history["val_loss"]``;
+    ``kind="metric"`` draws ``history["train_metric"]`` and ``history["val_metric"]`` (train
+    with ``val=`` and ``metric=``). Epochs count from 1. Training is always the first palette
+    colour and validation the second, so the curves of several runs drawn into one ``ax``
+    read as two families. With ``best=True`` a dot marks the best validation epoch: the
+    lowest loss, or the highest metric (the first one on ties). ``scale`` multiplies the
+    values, e.g. 100 for an accuracy in percent.
+
+    Returns
+    -------
+    list of Line2D
+        The training line, the validation line and, with ``best``, the dot.
+    """
+    if kind not in _TRAIN_VAL:
+        raise ValueError(f"plot_train_val: kind must be 'loss' or 'metric', got {kind!r}")
+    train_key, val_key, ylabel, pick = _TRAIN_VAL[kind]
+    missing = [key for key in (train_key, val_key) if key not in history]
+    if missing:
+        raise ValueError(
+            f"plot_train_val: the history has no {' or '.join(map(repr, missing))}; train with "
+            + ("val=(X_val, y_val)" if kind == "loss" else "val=(X_val, y_val) and metric=...")
+            + " to record it"
+        )
+    train = scale * np.asarray(history[train_key], dtype=np.float64)
+    val = scale * np.asarray(history[val_key], dtype=np.float64)
+    if train.shape != val.shape or train.ndim != 1:
+        raise ValueError(
+            f"plot_train_val: {train_key} and {val_key} must be 1-D and of equal length, got "
+            f"shapes {train.shape} and {val.shape}"
+        )
+    epochs = np.arange(1, len(train) + 1)
+    (train_line,) = ax.plot(epochs, train, color=color(0), linewidth=linewidth, label="training")
+    (val_line,) = ax.plot(
+        epochs, val, "--", color=color(1), linewidth=linewidth, label="validation"
+    )
+    ax.set(xlabel="epoch", ylabel=ylabel)
+    lines = [train_line, val_line]
+    if best:
+        k = int(pick(val))
+        (dot,) = ax.plot([epochs[k]], [val[k]], "o", color=color(1), markersize=4)
+        lines.append(dot)
+    return lines
