@@ -24,12 +24,27 @@ import numpy as np
 from backproplab import conv
 from backproplab.grading.ch06_conv_backward import (
     _BACKWARD_MISTAKES,
+    _backward_case,
     _backward_shape_advice,
     _reference_backward,
 )
 from trustedgrading.checks import Case, Mistake, check_case, register_custom
 
 _A = "ch10_capstone"
+
+
+def _compare(student, cases, reference, outputs, mistakes, shape_advice):
+    """``check_case`` on every case."""
+    for case in cases:
+        check_case(
+            student,
+            reference,
+            case,
+            outputs=outputs,
+            mistakes=mistakes,
+            shape_advice=shape_advice,
+        )
+
 
 # --- maxpool2d_backward ------------------------------------------------------------------------
 
@@ -211,15 +226,8 @@ def _pool_shape_advice(case, what, shape):
 
 @register_custom(f"{_A}.maxpool2d_backward", mistakes=_POOL_MISTAKES)
 def _maxpool2d_backward(student, rng, hidden):
-    for case in _pool_cases(rng, hidden):
-        check_case(
-            student,
-            _reference_pool_backward,
-            case,
-            outputs=("dx",),
-            mistakes=_POOL_MISTAKES,
-            shape_advice=_pool_shape_advice,
-        )
+    cases = _pool_cases(rng, hidden)
+    _compare(student, cases, _reference_pool_backward, ("dx",), _POOL_MISTAKES, _pool_shape_advice)
 
 
 # --- conv2d_backward ---------------------------------------------------------------------------
@@ -276,30 +284,9 @@ _CONV_HIDDEN = [
 ]
 
 
-def _conv_cases(rng, hidden):
-    for label, x_shape, w_shape, stride, pad in _CONV_VISIBLE + (_CONV_HIDDEN if hidden else []):
-        out_hw = tuple(
-            1 + (d + 2 * pad - k) // stride for d, k in zip(x_shape[2:], w_shape[2:], strict=True)
-        )
-        cache = (
-            rng.normal(size=x_shape),
-            rng.normal(size=w_shape),
-            rng.normal(size=w_shape[0]),
-            stride,
-            pad,
-        )
-        dout = rng.normal(size=(x_shape[0], w_shape[0], *out_hw))
-        yield Case(label, dout, cache, batch=x_shape[0])
-
-
 @register_custom(f"{_A}.conv2d_backward", mistakes=_CONV_MISTAKES)
 def _conv2d_backward(student, rng, hidden):
-    for case in _conv_cases(rng, hidden):
-        check_case(
-            student,
-            _reference_backward,
-            case,
-            outputs=("dx", "dw", "db"),
-            mistakes=_CONV_MISTAKES,
-            shape_advice=_backward_shape_advice,
-        )
+    settings = _CONV_VISIBLE + (_CONV_HIDDEN if hidden else [])
+    cases = (_backward_case(rng, *setting) for setting in settings)
+    outputs = ("dx", "dw", "db")
+    _compare(student, cases, _reference_backward, outputs, _CONV_MISTAKES, _backward_shape_advice)
