@@ -241,8 +241,9 @@ def course(request, tmp_path_factory):
             for row in csv.DictReader(handle):
                 key = (row["assignment"], row["student_id"])
                 course.grades[key] = (float(row["score"]), float(row["max_score"]))
-    # Shown with `pytest -s`: where the minutes go.
+    # Shown with `pytest -s`: where the minutes go, and the grades.
     print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in course.seconds.items()))
+    print(", ".join(f"{a} {s} {g[0]:g}" for (a, s), g in sorted(course.grades.items())))
     return course
 
 
