@@ -277,22 +277,27 @@ _register(
 # --- conv2d_backward_naive ---------------------------------------------------------------------
 
 
+def _backward_case(rng, label, x_shape, w_shape, stride, pad):
+    """A random case of a backward pass: dout and the notebook's cache (x, w, b, stride, pad)."""
+    dout = rng.normal(size=(x_shape[0], w_shape[0], *_out_hw(x_shape, w_shape, stride, pad)))
+    cache = (
+        rng.normal(size=x_shape),
+        rng.normal(size=w_shape),
+        rng.normal(size=w_shape[0]),
+        stride,
+        pad,
+    )
+    return Case(label, dout, cache, batch=x_shape[0])
+
+
 def _backward_cases(rng, hidden):
     yield Case(
         "the worked case: X 3x3, F 2x2, dO 2x2 (N = C = F = 1)",
         _WORKED_DO[None, None],
         (_WORKED_X[None, None], _WORKED_F[None, None], np.array([0.5]), 1, 0),
     )
-    for label, x_shape, w_shape, stride, pad in _layer_settings(hidden):
-        dout = rng.normal(size=(x_shape[0], w_shape[0], *_out_hw(x_shape, w_shape, stride, pad)))
-        cache = (
-            rng.normal(size=x_shape),
-            rng.normal(size=w_shape),
-            rng.normal(size=w_shape[0]),
-            stride,
-            pad,
-        )
-        yield Case(label, dout, cache, batch=x_shape[0])
+    for setting in _layer_settings(hidden):
+        yield _backward_case(rng, *setting)
 
 
 def _reference_backward(dout, cache):
