@@ -13,7 +13,10 @@ that times out or ends is a :class:`SandboxFault`, a
 the child arrives as a ``_wire.Ref``, which describes itself to
 :func:`~trustedgrading.checks.describe`.
 
-:func:`run_test_cell` grades one test cell this way: one fresh child per check group.
+:func:`run_test_cell` grades one test cell this way: one fresh child per check group. A check
+that calls the student's other functions (``companions``) gets them from the same child
+(:meth:`RemoteFunction.__grading_companion__`), and a check that gives partial credit makes the
+cell's score a fraction.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 
 import numpy as np
 
-from trustedgrading.checks import CheckFailed, GradingAborted, Location, check
+from trustedgrading.checks import CheckFailed, GradingAborted, Location, check, companions
 from trustedgrading.limits import (
     CHILD_END_SECONDS,
     CHILD_EXIT_SECONDS,
@@ -225,17 +228,31 @@ class RemoteFunction:
     # --- calling ---------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        return self._guarded_call(args, kwargs, None)
+
+    def __grading_companion__(self, name):
+        """The student's function ``name`` from the same source, run in the same child."""
+
+        def call(*args, **kwargs):
+            return self._guarded_call(args, kwargs, name)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    def _guarded_call(self, args, kwargs, function):
         if self._fault is not None:
             raise self._fault
         try:
-            return self._call(args, kwargs)
+            return self._call(args, kwargs, function)
         except SandboxFault as fault:
             self._fault = fault
             raise
 
-    def _call(self, args, kwargs):
+    def _call(self, args, kwargs, function):
         encoder = _wire.Encoder(self._peer)
         meta = {"op": "call", "args": encoder.node(list(args)), "kwargs": encoder.node(kwargs)}
+        if function is not None:
+            meta["function"] = function
         self._send(meta, encoder.arrays)
         while True:
             reply, arrays = self._receive()
@@ -345,6 +362,20 @@ def _write_back(original, new):
         original.bit_generator.state = new.bit_generator.state
 
 
+def source_names(calls):
+    """Function name -> the names its source must define, for the ``calls`` of a test cell.
+
+    A function's child runs the function and the companions its checks call (the student's
+    ``predict`` for a check of their ``train``): the source given to :func:`run_test_cell` for
+    it must define them all, as ``function_source(cells, name, companions=names[1:])`` does.
+    """
+    names = {}
+    for name, function, _ in calls:
+        listed = names.setdefault(function, [function])
+        listed += [c for c in companions(name) if c not in listed]
+    return {function: tuple(listed) for function, listed in names.items()}
+
+
 def run_test_cell(calls, sources, limits, pool=None, salt=b""):
     """Grade one test cell: its checks against the student's functions, each in a child.
 
@@ -353,7 +384,8 @@ def run_test_cell(calls, sources, limits, pool=None, salt=b""):
     calls : list of (str, str, bool)
         ``(check name, function name, hidden)`` for each ``check(...)`` in the cell.
     sources : dict
-        Function name -> the code that defines it (None if the notebook defines none).
+        Function name -> the code that defines it and its checks' companions
+        (:func:`source_names`), or None if the notebook does not define the function.
     limits : sandbox.Limits
     pool : ChildPool, optional
         The notebook's sandbox, shared by its test cells; by default one for this cell only.
@@ -362,9 +394,11 @@ def run_test_cell(calls, sources, limits, pool=None, salt=b""):
 
     Returns
     -------
-    (bool, str, bool)
-        Whether every check passed, what to show (the checks' summary lines, or the first
-        failure's message), and whether the code ran in a bubblewrap sandbox.
+    (float, str, bool)
+        The fraction of the cell's marks earned: 1.0 if every check passed, 0.0 if one
+        failed, in between if a check gave partial credit (the lowest such fraction); what to
+        show (the checks' summary lines, or the first failure's message); and whether the
+        code ran in a bubblewrap sandbox.
     """
     merged = {}
     for name, function, hidden in calls:
@@ -380,12 +414,12 @@ def run_test_cell(calls, sources, limits, pool=None, salt=b""):
 
 
 def _run_checks(merged, sources, pool, salt):
-    lines, sandboxed = [], True
+    lines, sandboxed, score = [], True, 1.0
     for name, (function, hidden) in merged.items():
         source = sources.get(function)
         if source is None:
             return (
-                False,
+                0.0,
                 f"Your notebook does not define a function named {function}: grading needs "
                 f"a cell with `def {function}(...)`.",
                 sandboxed,
@@ -396,13 +430,15 @@ def _run_checks(merged, sources, pool, salt):
             remote = RemoteFunction(function, source, pool)
             sandboxed = remote.sandboxed
             with contextlib.redirect_stdout(output):
-                check(name, remote, hidden=hidden, salt=salt)
+                partial = check(name, remote, hidden=hidden, salt=salt)
         except CheckFailed as failure:
-            return False, str(failure), sandboxed
+            return 0.0, str(failure), sandboxed
         except SandboxFault as fault:
-            return False, f"{function} {fault}.", sandboxed
+            return 0.0, f"{function} {fault}.", sandboxed
         finally:
             if remote is not None:
                 remote.close()
+        if partial is not None:
+            score = min(score, partial)
         lines.append(output.getvalue().strip())
-    return True, "\n".join(lines), sandboxed
+    return score, "\n".join(lines), sandboxed

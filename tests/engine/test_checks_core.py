@@ -22,6 +22,8 @@ from trustedgrading.checks import (
     call_student,
     check,
     check_case,
+    companion,
+    companions,
     describe,
     expect_close,
     fail,
@@ -514,3 +516,114 @@ def test_a_salt_changes_the_random_cases_and_only_them():
     assert not _same(plain, salted)
     # The hand-made cases (the first ones) do not depend on the seed.
     assert np.array_equal(plain[0], salted[0])
+
+
+# --- partial credit ---
+
+
+@register_custom("core_test.near")
+def _near_check(student, rng, hidden):
+    """Full marks within 1 of 10, partial credit (linear) up to 5 away, a failure beyond."""
+    distance = abs(call_student(student, case="no arguments") - 10.0)
+    if distance > 5.0:
+        fail(f"{distance} away from 10")
+    return min(1.0, (5.0 - distance) / 4.0) if distance > 1.0 else None
+
+
+def test_a_custom_check_gives_full_marks_as_before(capsys):
+    assert check("core_test.near", lambda: 10.5) is None
+    assert capsys.readouterr().out == "\u2713 near: 1 case passes\n"
+
+
+def test_a_custom_check_gives_partial_credit_by_returning_a_fraction(capsys):
+    assert check("core_test.near", lambda: 13.0, hidden=True) == 0.5
+    assert capsys.readouterr().out == (
+        "\u25d0 near: partial credit, 50% of the marks (hidden tests included)\n"
+    )
+
+
+def test_a_failure_is_still_a_failure():
+    assert "6.0 away from 10" in failure("core_test.near", lambda: 16.0)
+
+
+@pytest.mark.parametrize(
+    ("result", "error"),
+    [(0.0, ValueError), (1.5, ValueError), ("half", TypeError), (True, TypeError)],
+)
+def test_a_custom_checks_result_must_be_a_fraction_of_the_marks(result, error):
+    name = f"core_test.result_{type(result).__name__}_{str(result).replace('.', '_')}"
+    register_custom(name)(lambda student, rng, hidden: result)
+    with pytest.raises(error, match=name.replace(".", r"\.")):
+        check(name, lambda: None)
+
+
+def test_a_returned_fraction_of_one_is_full_marks(capsys):
+    register_custom("core_test.one")(lambda student, rng, hidden: 1)
+    assert check("core_test.one", lambda: None) is None
+    assert capsys.readouterr().out.startswith("\u2713 one:")
+
+
+# --- companions: a check that calls two of the student's functions ---
+
+
+@register_custom("core_test.encode", companions=("decode",))
+def _encode_check(student, rng, hidden):
+    decode = companion(student, "decode")
+    x = rng.normal(size=5)
+    code = call_student(student, x, case="a vector of 5")
+    back = call_student(decode, code, case="decoding it")
+    expect_close(back, x, what="decode(encode(x))", case="a vector of 5")
+
+
+def _student(source):
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace["encode"]
+
+
+def test_a_companion_comes_from_the_students_namespace(capsys):
+    check(
+        "core_test.encode",
+        _student("def encode(x):\n    return 2 * x\ndef decode(c):\n    return c / 2\n"),
+    )
+    assert capsys.readouterr().out == "\u2713 encode: 2 cases pass\n"
+
+
+def test_a_companions_mistakes_are_named_after_it():
+    not_yet = _student(
+        "def encode(x):\n    return 2 * x\ndef decode(c):\n    raise NotImplementedError()\n"
+    )
+    assert failure("core_test.encode", not_yet).startswith("decode is not implemented yet")
+    changes = _student(
+        "def encode(x):\n    return 2 * x\ndef decode(c):\n    c /= 2\n    return c\n"
+    )
+    assert failure("core_test.encode", changes).startswith("decode changed its input `c`")
+
+
+def test_a_missing_companion_is_named():
+    message = failure("core_test.encode", _student("def encode(x):\n    return 2 * x\n"))
+    assert "needs your function decode too" in message and "`def decode(...)`" in message
+
+
+def test_a_companion_that_uses_the_reference_scores_zero():
+    delegating = _student(
+        "import backproplab\ndef encode(x):\n    return 2 * x\n"
+        "def decode(c):\n    return backproplab.activations.identity(c / 2)\n"
+    )
+    assert "decode must not use backproplab" in failure("core_test.encode", delegating)
+
+
+def test_an_undeclared_companion_is_a_course_error():
+    @register_custom("core_test.undeclared")
+    def _undeclared(student, rng, hidden):
+        companion(student, "decode")
+
+    with pytest.raises(RuntimeError, match=r"companions=\('decode',\)"):
+        check("core_test.undeclared", _student("def encode(x):\n    return x\n"))
+
+
+def test_companions_are_listed_for_the_engine():
+    assert companions("core_test.encode") == ("decode",)
+    assert companions("core_test.logistic") == ()
+    with pytest.raises(ValueError, match="companions must be function names"):
+        register_custom("core_test.bad_companion", companions=("not a name",))

@@ -326,3 +326,40 @@ def test_recursion_and_mutual_recursion_terminate():
 def test_cells_are_read_from_any_iterable():
     generator = ((i, s) for i, s in cells("K = 1", "def f():\n    return K"))
     assert run(function_source(generator, "f"), "f") == 1
+
+
+# --- companions: other functions the check calls ------------------------------------------------
+
+TRAINED = cells(
+    "import numpy as np",
+    "SCALE = 2.0\nSHIFT = 5.0",
+    "def _forward(w, x):\n    return SCALE * w * x",
+    "def train(x):\n    return np.mean(x)",
+    "def predict(w, x):\n    return _forward(w, x) + SHIFT",
+    "check('a.train', train)",  # index 5: the test cell
+    "def predict(w, x):\n    return 'after the test'",
+)
+
+
+def test_companions_and_what_they_use_are_selected_with_the_function():
+    source = function_source(TRAINED, "train", stop=5, companions=("predict",))
+    for needed in ("import numpy", "SCALE = 2.0", "def _forward", "def train", "def predict"):
+        assert needed in source
+    assert run(source, "predict", 3.0, 1.0) == 2.0 * 3.0 + 5.0
+    assert "after the test" not in source  # the companion's definition before the test cell
+
+
+def test_without_companions_only_the_functions_own_needs_are_selected():
+    source = function_source(TRAINED, "train", stop=5)
+    assert "def predict" not in source and "_forward" not in source
+
+
+def test_a_missing_companion_leaves_the_functions_source_as_it_is():
+    alone = function_source(TRAINED, "train", stop=5)
+    assert function_source(TRAINED, "train", stop=5, companions=("evaluate",)) == alone
+
+
+def test_a_companion_is_selected_once_even_when_the_function_uses_it():
+    notebook = cells("def g(x):\n    return x + 1", "def f(x):\n    return g(x)")
+    source = function_source(notebook, "f", companions=("g",))
+    assert source.count("def g") == 1 and run(source, "f", 1) == 2

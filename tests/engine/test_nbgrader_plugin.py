@@ -10,6 +10,7 @@ import stat
 
 import nbformat
 import pytest
+from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from trustedgrading.nbgrader import plugin
@@ -249,12 +250,27 @@ def test_deleted_and_stripped_test_cells_are_put_back_with_their_points():
 
 
 def test_outcomes_are_a_stream_on_success_and_an_error_on_failure():
-    ok = plugin._outcome(True, "\u2713 f: 3 cases pass")
+    [ok] = plugin._outcome(1.0, "\u2713 f: 3 cases pass", 2.0)
     assert ok.output_type == "stream" and ok.text == "\u2713 f: 3 cases pass\n"
-    bad = plugin._outcome(False, "f returned 2, expected 3")
+    [bad] = plugin._outcome(0.0, "f returned 2, expected 3", 2.0)
     assert bad.output_type == "error" and bad.ename == "CheckFailed"
     assert bad.evalue == "f returned 2, expected 3"
     assert "f returned 2, expected 3" in bad.traceback[0]
+
+
+def test_partial_credit_is_the_points_earned_as_the_cells_result():
+    summary, result = plugin._outcome(0.625, "\u25d0 f: partial credit, 62% of the marks", 8.0)
+    assert summary.output_type == "stream" and "partial credit" in summary.text
+    assert result.output_type == "execute_result" and result.data == {"text/plain": "5"}
+
+
+@pytest.mark.parametrize(
+    ("score", "points"), [(1.0, 20.0), (0.0, 0.0), (0.5, 10.0), (1 / 3, 6.67), (0.999, 19.98)]
+)
+def test_nbgrader_scores_each_outcome_as_its_fraction_of_the_points(score, points):
+    cell = code_cell("check('a.f', f)", {**GRADE, "points": 20})
+    cell.outputs = plugin._outcome(score, "the summary", 20.0)
+    assert determine_grade(cell) == (points, 20.0)
 
 
 def test_a_kernel_stop_is_noted_on_the_last_cell_that_ran():

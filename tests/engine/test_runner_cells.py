@@ -13,7 +13,7 @@ from support import runner_cases
 from support.runner_cases import DOUBLE, HALF, LIMITS, require_bwrap
 
 import backproplab.grading  # noqa: F401 (the course: importing it configures the framework)
-from trustedgrading.runner import ChildPool, RemoteFunction, run_test_cell
+from trustedgrading.runner import ChildPool, RemoteFunction, run_test_cell, source_names
 from trustedgrading.sandbox import launch as sandbox
 
 sandboxes = runner_cases.sandboxes  # the fixture, defined once for both files
@@ -227,3 +227,53 @@ def test_a_pool_recovers_after_a_child_dies():
         assert passed, text
     finally:
         pool.close()
+
+
+# --- companions and partial credit ---------------------------------------------------------------
+
+SCALE = "def scale(x):\n    return 3 * x\n"
+
+
+def test_a_companion_runs_in_the_same_child_as_the_function():
+    source = SCALE + "def unscale(c):\n    return c / 3\n"
+    score, text, _ = run_test_cell(
+        [("trusted_test.scale", "scale", False)], {"scale": source}, LIMITS
+    )
+    assert score == 1.0 and text == "\u2713 scale: 2 cases pass"
+
+
+def test_a_missing_companion_is_named_by_the_child():
+    score, text, _ = run_test_cell(
+        [("trusted_test.scale", "scale", False)], {"scale": SCALE}, LIMITS
+    )
+    assert score == 0.0
+    assert text.startswith("unscale raised NameError") and "no function named 'unscale'" in text
+
+
+def test_a_companions_exception_names_the_companion_and_its_line():
+    source = SCALE + "def unscale(c):\n    return c / undefined_name\n"
+    score, text, _ = run_test_cell(
+        [("trusted_test.scale", "scale", False)], {"scale": source}, LIMITS
+    )
+    assert score == 0.0 and text.startswith("unscale raised NameError")
+    assert "in unscale: return c / undefined_name" in text
+
+
+def test_partial_credit_is_the_lowest_fraction_of_the_cell():
+    source = SCALE + "def unscale(c):\n    return c / 3 + 0.25\n"
+    calls = [("trusted_test.scale", "scale", True), ("trusted_test.half", "half", False)]
+    score, text, _ = run_test_cell(calls, {"scale": source, "half": HALF}, LIMITS)
+    assert score == 0.75
+    assert text == (
+        "\u25d0 scale: partial credit, 75% of the marks (hidden tests included)\n"
+        "\u2713 half: 1 case passes"
+    )
+
+
+def test_source_names_list_each_function_with_its_checks_companions():
+    calls = [
+        ("trusted_test.scale", "scale", False),
+        ("trusted_test.double", "double", False),
+        ("trusted_test.scale", "scale", True),
+    ]
+    assert source_names(calls) == {"scale": ("scale", "unscale"), "double": ("double",)}

@@ -1,6 +1,7 @@
 """Shared by tests/engine/test_runner.py and test_runner_cells.py: the test-only checks
-("trusted_test.*", registered once on import), two correct student sources, the sandbox limits,
-the ``sandboxes`` fixture and :func:`require_bwrap`."""
+("trusted_test.*", registered once on import; ``trusted_test.scale`` calls a companion and gives
+partial credit), two correct student sources, the sandbox limits, the ``sandboxes`` fixture and
+:func:`require_bwrap`."""
 
 import os
 import shutil
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 import backproplab.grading  # noqa: F401 (the course: importing it configures the framework)
-from trustedgrading.checks import Case, register
+from trustedgrading.checks import Case, call_student, companion, fail, register, register_custom
 from trustedgrading.sandbox import launch as sandbox
 
 LIMITS = sandbox.Limits(wall_seconds=20)
@@ -35,6 +36,19 @@ def _apply_cases(rng, hidden):
 register("trusted_test.double", reference=lambda x: 2 * x, cases=_double_cases)
 register("trusted_test.half", reference=lambda x: x / 2, cases=_half_cases)
 register("trusted_test.apply", reference=lambda f, x: f(x) + 1, cases=_apply_cases)
+
+
+@register_custom("trusted_test.scale", companions=("unscale",))
+def _scale_check(student, rng, hidden):
+    """``unscale(scale(x)) == x``: full marks within 1e-9, partial credit within 0.5, else a
+    failure."""
+    x = np.array([1.0, 2.0])
+    back = call_student(companion(student, "unscale"), call_student(student, x, case="x"), case="x")
+    error = float(np.max(np.abs(np.asarray(back) - x)))
+    if error > 0.5:
+        fail(f"unscale(scale(x)) is {error} away from x")
+    return None if error < 1e-9 else 1.0 - error
+
 
 DOUBLE = "def double(x):\n    return 2 * x\n"
 HALF = "def half(x):\n    return x / 2\n"

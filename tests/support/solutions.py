@@ -44,7 +44,7 @@ import numpy as np
 
 from backproplab.grading import CheckFailed, check
 from trustedgrading.nbgrader.extract import function_source
-from trustedgrading.runner import run_test_cell
+from trustedgrading.runner import run_test_cell, source_names
 from trustedgrading.sandbox.launch import Limits
 
 REPO = Path(__file__).resolve().parents[2]
@@ -239,12 +239,12 @@ def run_check_sandboxed(assignment_id, function, source=None):
     ]
     if source is not None:
         cells.append((len(cells) + 1000, source))
-    ok, text, _ = run_test_cell(
-        [(f"{assignment_id}.{function}", function, True)],
-        {function: function_source(cells, function)},
-        Limits(),
+    calls = [(f"{assignment_id}.{function}", function, True)]
+    names = source_names(calls)[function]
+    score, text, _ = run_test_cell(
+        calls, {function: function_source(cells, function, companions=names[1:])}, Limits()
     )
-    return None if ok else text
+    return None if score else text
 
 
 MODES = {"in-process": run_check, "sandboxed": run_check_sandboxed}

@@ -4,7 +4,8 @@ A course keeps one module per assignment in its *checks package*, whose ``__init
 :func:`use_course` with that package's name and the name of the course's reference package.
 Each module registers its checks with :func:`register` (compare outputs with the reference on
 :class:`Case` inputs, and name the :class:`Mistake` a wrong answer matches) or
-:func:`register_custom`. Nothing here knows how the student's function is run: the trusted
+:func:`register_custom` (which may call the student's other functions, :func:`companion`, and
+give partial credit). Nothing here knows how the student's function is run: the trusted
 engine (:mod:`trustedgrading.runner`) hands :func:`check` a stand-in that calls into a
 sandbox, and speaks the framework's neutral terms: a call that cannot complete raises a
 :class:`GradingAborted`, an exception raised elsewhere carries its :class:`Location` as
@@ -16,7 +17,7 @@ function), ``compare`` (judging a result, explaining a difference), ``context`` 
 fails, what every part shares) and ``core`` (:func:`check` and :func:`check_case`).
 """
 
-from trustedgrading.checks.calling import Location, call_student
+from trustedgrading.checks.calling import Location, call_student, companion
 from trustedgrading.checks.compare import expect_close
 from trustedgrading.checks.context import CheckFailed, GradingAborted, describe, fail
 from trustedgrading.checks.core import check, check_case
@@ -24,6 +25,7 @@ from trustedgrading.checks.registry import (
     Case,
     Mistake,
     assignments,
+    companions,
     graded_functions,
     known_mistakes,
     register,
@@ -41,6 +43,8 @@ __all__ = [
     "call_student",
     "check",
     "check_case",
+    "companion",
+    "companions",
     "describe",
     "expect_close",
     "fail",

@@ -24,7 +24,15 @@ import traceback
 import types
 from typing import NamedTuple
 
-from trustedgrading.checks.context import CALLS, FUNCTION, CheckFailed, GradingAborted, fail, quiet
+from trustedgrading.checks.context import (
+    CALLS,
+    COMPANIONS,
+    FUNCTION,
+    CheckFailed,
+    GradingAborted,
+    fail,
+    quiet,
+)
 from trustedgrading.checks.registry import current_course
 from trustedgrading.mutation import unchanged
 
@@ -117,6 +125,47 @@ def _delegation_guard(calls):
         sys.setprofile(previous)
 
 
+class _Companion:
+    """Another of the student's functions, called by a check for ``FUNCTION`` (see
+    :func:`companion`); :func:`call_student` names it in its messages."""
+
+    def __init__(self, fn, name):
+        self.fn = fn
+        self.name = name
+        with contextlib.suppress(TypeError, ValueError):
+            self.__signature__ = inspect.signature(fn)
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+
+def companion(student, name):
+    """The student's function ``name``, defined next to ``student``, for a check that needs two.
+
+    The check must declare it: ``register_custom(..., companions=(name,))``. Call it with
+    :func:`call_student` like the checked function; its messages name ``name``. In process the
+    function is looked up in ``student``'s globals (the notebook's namespace); whatever runs
+    the student's code elsewhere provides it through a ``__grading_companion__(name)`` method
+    of its stand-in's type (the trusted engine's runs in the same sandboxed child).
+    """
+    if name not in COMPANIONS.get():
+        raise RuntimeError(
+            f"the check for {FUNCTION.get()} calls companion({name!r}) without declaring it: "
+            f"register_custom(..., companions=({name!r},))"
+        )
+    provide = vars(type(student)).get("__grading_companion__")
+    if callable(provide):
+        return _Companion(provide(student, name), name)
+    fn = getattr(student, "__globals__", {}).get(name)
+    if not callable(fn):
+        fail(
+            f"Checking {FUNCTION.get()} needs your function {name} too, but your notebook "
+            f"defines no function named {name}: write `def {name}(...)` in its cell and run it."
+        )
+    refuse_static_delegation(fn, name)
+    return _Companion(fn, name)
+
+
 def call_student(fn, *args, case, **kwargs):
     """Call a student's function safely on fresh copies of the arguments.
 
@@ -139,7 +188,7 @@ def call_student(fn, *args, case, **kwargs):
     CheckFailed
         If the function is not implemented, raises, uses the reference package, or changes an input.
     """
-    function = FUNCTION.get()
+    function = fn.name if isinstance(fn, _Companion) else FUNCTION.get()
     counter = CALLS.get()
     if counter is not None:
         counter[0] += 1
@@ -181,7 +230,7 @@ def call_student(fn, *args, case, **kwargs):
         fail(
             f'{function} raised {type(error).__name__}: {error}\n  on case "{case}"{_where(error)}'
         )
-    _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case)
+    _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case, function)
     return result
 
 
@@ -203,7 +252,7 @@ def _where(error):
     return f"\n  at line {frame.lineno} of {frame.name}{line}"
 
 
-def _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case):
+def _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case, function):
     try:
         names = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
@@ -211,15 +260,15 @@ def _refuse_mutation(fn, args, kwargs, passed_args, passed_kwargs, case):
     for i, (before, after) in enumerate(zip(args, passed_args, strict=True)):
         if not unchanged(before, after, rng_may_advance=True):
             name = names[i] if i < len(names) else f"argument {i + 1}"
-            _mutated(name, case)
+            _mutated(function, name, case)
     for key, before in kwargs.items():
         if not unchanged(before, passed_kwargs[key], rng_may_advance=True):
-            _mutated(key, case)
+            _mutated(function, key, case)
 
 
-def _mutated(name, case):
+def _mutated(function, name, case):
     fail(
-        f'{FUNCTION.get()} changed its input `{name}` on case "{case}". A function must not '
+        f'{function} changed its input `{name}` on case "{case}". A function must not '
         "modify its arguments: build a new array (or work on `x.copy()`) instead of writing "
         "into the input (`x += ...`, `x[...] = ...`)."
     )

@@ -19,6 +19,8 @@ import numpy as np
 FUNCTION = contextvars.ContextVar("graded_function", default="your function")
 # How many times the current check has called the student's function (its number of cases).
 CALLS = contextvars.ContextVar("student_calls", default=None)
+# The student's other functions the current check declared it calls (register_custom).
+COMPANIONS = contextvars.ContextVar("companions", default=())
 
 
 class CheckFailed(AssertionError):

@@ -15,7 +15,15 @@ import numpy as np
 
 from trustedgrading.checks.calling import call_student, refuse_static_delegation
 from trustedgrading.checks.compare import expect_close
-from trustedgrading.checks.context import CALLS, FUNCTION, CheckFailed, describe, fail, quiet
+from trustedgrading.checks.context import (
+    CALLS,
+    COMPANIONS,
+    FUNCTION,
+    CheckFailed,
+    describe,
+    fail,
+    quiet,
+)
 from trustedgrading.checks.registry import (
     _REGISTRY,  # noqa: F401 (still importable from here: the course's tests read the table)
     lookup,
@@ -41,22 +49,26 @@ def check(name, fn, *, hidden=False, salt=b""):
 
     Returns
     -------
-    None
-        On success a one-line summary is printed. Nothing is returned, so a test cell shows
-        only that line.
+    None or float
+        On success a one-line summary is printed and nothing is returned, so a test cell shows
+        only that line. A custom check may give partial credit (it returns the fraction of
+        the marks earned, below 1): then that fraction is returned, after a summary line
+        saying so, and a test cell ending in this call shows it as its result.
     """
     spec = lookup(name)
     function = name.split(".")[1]
     token = FUNCTION.set(function)
+    companions_token = COMPANIONS.set(spec.companions)
     calls = [0]
     calls_token = CALLS.set(calls)
+    score = None
     try:
         if not callable(fn):
             fail(f"{function} should be a function, but it is {describe(fn)}.")
         refuse_static_delegation(fn, function)
         rng = np.random.default_rng(seed(name, salt))
         if spec.custom is not None:
-            spec.custom(fn, rng, hidden)
+            score = _fraction(spec.custom(fn, rng, hidden), name)
         else:
             _run_cases(spec, fn, rng, hidden)
     except CheckFailed as failure:
@@ -66,11 +78,32 @@ def check(name, fn, *, hidden=False, salt=b""):
         message = None
     finally:
         FUNCTION.reset(token)
+        COMPANIONS.reset(companions_token)
         CALLS.reset(calls_token)
     if message is not None:
         raise CheckFailed(message) from None
+    hidden_note = " (hidden tests included)" if hidden else ""
+    if score is not None:
+        print(f"\u25d0 {function}: partial credit, {score:.0%} of the marks{hidden_note}")
+        return score
     cases = "1 case passes" if calls[0] == 1 else f"{calls[0]} cases pass"
-    print(f"\u2713 {function}: {cases}" + (" (hidden tests included)" if hidden else ""))
+    print(f"\u2713 {function}: {cases}{hidden_note}")
+    return None
+
+
+def _fraction(result, name):
+    """A custom check's result as partial credit: None for full marks, else a float in (0, 1)."""
+    if result is None:
+        return None
+    if isinstance(result, bool) or not isinstance(result, (int, float, np.floating)):
+        raise TypeError(f"the check {name} returned {result!r}; a check returns None or a number")
+    score = float(result)
+    if not 0.0 < score <= 1.0:
+        raise ValueError(
+            f"the check {name} returned {score}: partial credit is a fraction in (0, 1]; "
+            "a check that gives no marks fails instead"
+        )
+    return None if score == 1.0 else score
 
 
 def _run_cases(spec, fn, rng, hidden):

@@ -119,6 +119,7 @@ class _Spec:
     rtol: float
     atol: float
     custom: Callable | None = None
+    companions: tuple = ()
 
 
 _REGISTRY: dict[str, _Spec] = {}
@@ -167,16 +168,29 @@ def register(name, *, reference, cases, outputs=("out",), mistakes=(), rtol=1e-7
     _register(_Spec(name, reference, cases, outputs, tuple(mistakes), rtol, atol))
 
 
-def register_custom(name, *, mistakes=()):
+def register_custom(name, *, mistakes=(), companions=()):
     """Decorator: register ``fn(student, rng, hidden)`` as the check ``name``.
 
     For functions judged by properties rather than by one correct output (training loops,
     random initialisers). The function uses :func:`call_student`, :func:`expect_close` and
     :func:`fail`; ``mistakes`` only feeds :func:`known_mistakes`.
+
+    ``companions`` names other functions of the student's notebook that the check calls too
+    (a training function's check calls the student's ``predict``), each obtained with
+    :func:`~trustedgrading.checks.calling.companion`. The trusted engine runs them in the
+    same sandboxed child as the checked function.
+
+    ``fn`` may return a number in (0, 1]: the fraction of the marks earned (partial credit);
+    ``None`` means full marks, and a failure is still :func:`fail`.
     """
+    companions = tuple(companions)
+    if not all(isinstance(c, str) and c.isidentifier() for c in companions):
+        raise ValueError(f"register_custom({name!r}): companions must be function names")
 
     def decorator(fn):
-        _register(_Spec(name, None, None, (), tuple(mistakes), 0.0, 0.0, custom=fn))
+        _register(
+            _Spec(name, None, None, (), tuple(mistakes), 0.0, 0.0, custom=fn, companions=companions)
+        )
         return fn
 
     return decorator
@@ -191,6 +205,11 @@ def lookup(name):
         known = sorted(n for n in _REGISTRY if n.startswith(assignment + ".")) or sorted(_REGISTRY)
         raise ValueError(f"no check named {name!r}; known checks: {', '.join(known) or 'none'}")
     return _REGISTRY[name]
+
+
+def companions(name):
+    """The names of the student's other functions that the check ``name`` calls (may be ())."""
+    return lookup(name).companions
 
 
 def seed(name, salt=b""):

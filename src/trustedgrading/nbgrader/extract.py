@@ -134,7 +134,7 @@ def _definition(statements, name, stop):
     return chosen[-1] if chosen else None
 
 
-def function_source(cells, name, stop=None):
+def function_source(cells, name, stop=None, companions=()):
     """The code that defines ``name`` and what it depends on, or None if nothing defines it.
 
     Parameters
@@ -145,6 +145,9 @@ def function_source(cells, name, stop=None):
         The graded function's name.
     stop : int, optional
         The index of the test cell that checks the function.
+    companions : sequence of str
+        Other functions the check calls (``runner.source_names``): their definitions and
+        what they depend on are included too, when the notebook has them.
 
     Returns
     -------
@@ -160,7 +163,13 @@ def function_source(cells, name, stop=None):
         pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
         broken = [source for _, source in unparsable if pattern.search(source)]
         return broken[-1] if broken else None
-    chosen, todo, seen = {root.position: root}, list(root.uses), set()
+    chosen, todo, seen = {root.position: root}, list(root.uses), {name}
+    for other in companions:
+        statement = _definition(statements, other, stop)
+        seen.add(other)
+        if statement is not None:
+            chosen[statement.position] = statement
+            todo.extend(statement.uses)
     while todo:
         used = todo.pop()
         if used in seen:

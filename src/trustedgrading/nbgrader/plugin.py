@@ -53,7 +53,7 @@ from traitlets import Float, Integer, Unicode
 
 from trustedgrading import limits
 from trustedgrading.nbgrader.extract import function_source
-from trustedgrading.runner import ChildPool, run_test_cell
+from trustedgrading.runner import ChildPool, run_test_cell, source_names
 from trustedgrading.sandbox import launch as sandbox
 
 SCHEMA_VERSION = 3
@@ -250,8 +250,11 @@ class TrustedChecks(NbGraderPreprocessor):
             calls = _checks_in(tests[_grade_id(cell)][0])
             if not calls:
                 continue  # not a backproplab check: the kernel's outcome stands
-            sources = {fn: function_source(code_cells, fn, stop=index) for _, fn, _ in calls}
-            passed, text, sandboxed = run_test_cell(calls, sources, pool.limits, pool, salt)
+            sources = {
+                fn: function_source(code_cells, fn, stop=index, companions=names[1:])
+                for fn, names in source_names(calls).items()
+            }
+            score, text, sandboxed = run_test_cell(calls, sources, pool.limits, pool, salt)
             if not sandboxed and not warned:
                 warned = True
                 self.log.warning(
@@ -259,7 +262,7 @@ class TrustedChecks(NbGraderPreprocessor):
                     "grader but can read the files the grader's user can read. "
                     "Install it with `apt install bubblewrap`."
                 )
-            cell.outputs = [_outcome(passed, text)]
+            cell.outputs = _outcome(score, text, tests[_grade_id(cell)][1])
 
     def _restore_missing(self, nb, tests):
         """Put back every test cell that was deleted or lost its nbgrader metadata."""
@@ -296,15 +299,31 @@ def _course_secret(path):
         return f.read().strip().encode()
 
 
-def _outcome(passed, text):
-    if passed:
-        return nbformat.v4.new_output("stream", name="stdout", text=text + "\n")
-    return nbformat.v4.new_output(
-        "error",
-        ename="CheckFailed",
-        evalue=text,
-        traceback=[f"\x1b[0;31mCheckFailed\x1b[0m: {text}"],
-    )
+def _outcome(score, text, points):
+    """The outputs that make nbgrader give a test cell ``score`` (a fraction) of its ``points``.
+
+    A pass is the summary as a stream (full marks), a failure an error (no marks); partial
+    credit adds the points earned as the cell's result, which nbgrader reads as its score
+    (``nbgrader.utils.determine_grade``).
+    """
+    if score <= 0.0:
+        return [
+            nbformat.v4.new_output(
+                "error",
+                ename="CheckFailed",
+                evalue=text,
+                traceback=[f"\x1b[0;31mCheckFailed\x1b[0m: {text}"],
+            )
+        ]
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+    if score < 1.0:
+        earned = round(score * points, 2)
+        outputs.append(
+            nbformat.v4.new_output(
+                "execute_result", data={"text/plain": f"{earned:g}"}, execution_count=None
+            )
+        )
+    return outputs
 
 
 class BoundOutput(NbGraderPreprocessor):

@@ -16,6 +16,8 @@ over the same pipes, in the frames of ``_wire``:
 - ``{"op": "load", "source": ..., "name": ...}``: execute the source and find the function;
 - ``{"op": "call", "args": ..., "kwargs": ...}``: call it, reply with the result (or the
   exception) and with every argument the call changed, so the grader can notice mutation;
+  with ``"function": name`` the call is to another function the source defines (a check's
+  companion, such as the ``predict`` that goes with a ``train``);
 - while a call runs, a callable the grader lent sends ``{"op": "callback"}`` and waits;
 - ``{"op": "end"}``: exit.
 
@@ -132,6 +134,7 @@ class Child:
         self.channel = channel
         self.peer = _wire.Peer()
         self.function = None
+        self.namespace = {}
         self.load_error = None
         self.source_lines = []
 
@@ -151,7 +154,7 @@ class Child:
     def load(self, meta):
         source, name = str(meta["source"]), str(meta["name"])
         self.source_lines = source.splitlines()
-        namespace = {"__name__": _wire.STUDENT_MODULE, "np": np, "numpy": np}
+        namespace = self.namespace = {"__name__": _wire.STUDENT_MODULE, "np": np, "numpy": np}
         try:
             exec(compile(source, SOURCE_NAME, "exec"), namespace)
             self.function = namespace.get(name)
@@ -192,9 +195,24 @@ class Child:
 
         return lent
 
+    def _target(self, meta):
+        """The function a call is for: the loaded one, or the companion it names."""
+        name = meta.get("function")
+        if name is None:
+            return self.function
+        function = self.namespace.get(str(name))
+        if not inspect.isfunction(function):
+            raise NameError(f"your code defines no function named {str(name)!r}")
+        return function
+
     def call(self, meta, arrays):
         if self.load_error is not None:
             self.channel.send(self.load_error)
+            return
+        try:
+            function = self._target(meta)
+        except NameError as error:
+            self.channel.send(_error_meta(error, self.source_lines))
             return
         try:
             args = _wire.decode(meta["args"], arrays, self.peer, self._lent)
@@ -208,7 +226,7 @@ class Child:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 # Encoding the result consumes a returned generator, so it runs here too.
-                value = encoder.node(self.function(*args, **kwargs))
+                value = encoder.node(function(*args, **kwargs))
         except _wire.WireError as error:
             self.channel.send({"op": "error", "type": "OutputTooLarge", "message": str(error)})
             return
