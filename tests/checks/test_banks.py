@@ -54,10 +54,15 @@ def written():
     return assignment_id, solution_functions(assignment_id)[0]
 
 
-def bank(folder, assignment_id, mutants, alternatives=None):
+def bank(folder, assignment_id, mutants, alternatives=None, partial=None):
     """A bank file for ``assignment_id`` in ``folder``, loaded as the real ones are."""
     lines = []
-    for part, table in (("mutants", mutants), ("alternatives", alternatives or {})):
+    tables = (
+        ("mutants", mutants),
+        ("alternatives", alternatives or {}),
+        ("partial", partial or {}),
+    )
+    for part, table in tables:
         for function, variants in table.items():
             for variant in variants:
                 # JSON strings and arrays are valid TOML values.
@@ -70,7 +75,7 @@ def bank(folder, assignment_id, mutants, alternatives=None):
 def test_a_variant_is_built_from_the_reference_solution(tmp_path, written):
     assignment_id, function = written
     head = f"def {function}("
-    mutants, alternatives = bank(
+    mutants, alternatives, _ = bank(
         tmp_path,
         assignment_id,
         {function: [{"message": "m", "edits": [(head, f"# edited\n{head}")]}]},
@@ -128,6 +133,30 @@ def test_a_malformed_variant_fails_the_loader(tmp_path, written):
         bank(tmp_path, assignment_id, {"no_such_function": [{"message": "m", "edits": []}]})
     (tmp_path / f"{assignment_id}.toml").write_text('mutants = ["m"]\n', encoding="utf-8")
     with pytest.raises(BankError, match="map functions to lists of variants"):
+        load_bank(assignment_id, banks=tmp_path)
+
+
+def test_partial_credit_variants_are_built_like_the_others(tmp_path, written):
+    assignment_id, function = written
+    head = f"def {function}("
+    loaded = bank(
+        tmp_path,
+        assignment_id,
+        {},
+        partial={function: [{"message": "p", "pipeline": True, "edits": [(head, f"#\n{head}")]}]},
+    )
+    assert loaded.mutants == [] and loaded.alternatives == []
+    [variant] = loaded.partial
+    assert variant["source"] == f"#\n{reference_sources(assignment_id)[function]}"
+    assert variant["message"] == "p" and variant["pipeline"] is True
+
+
+def test_an_unknown_table_fails_the_loader(tmp_path, written):
+    assignment_id, _ = written
+    (tmp_path / f"{assignment_id}.toml").write_text("[[mutans.f]]\n", encoding="utf-8")
+    with pytest.raises(
+        BankError, match=r"unknown tables \['mutans'\] \(mutants, alternatives, partial\)"
+    ):
         load_bank(assignment_id, banks=tmp_path)
 
 

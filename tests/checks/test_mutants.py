@@ -12,7 +12,9 @@ in ``tests/support/solutions.py``, the loader in ``tests/checks/test_banks.py``)
 - each mutant, executed on top of that namespace (replacing its one function), makes the check
   raise ``CheckFailed`` with a message matching the mutant's regex (``re.search``, case
   insensitive);
-- each alternative passes.
+- each alternative passes with full marks;
+- each partial-credit variant (``partial``) passes with a fraction of the marks strictly
+  between 0 and 1, and the check's output matches the variant's regex.
 
 Every mutant and alternative is its own test, named ``<id>-<function>-mutant<k>``.
 ``python tests/checks/mutants/report.py`` (``make mutation-report``) prints the catch rate.
@@ -23,6 +25,7 @@ import re
 
 import pytest
 from support.solutions import (
+    GRADE_MODES,
     MODES,
     load_bank,
     notebook_path,
@@ -33,13 +36,15 @@ from backproplab.grading import ASSIGNMENTS, graded_functions
 
 
 def _variants(kind):
-    """``pytest.param(assignment_id, entry)`` for every mutant or alternative of every bank."""
+    """``pytest.param(assignment_id, entry)`` for every variant of one kind ("mutant",
+    "alternative", "partial") of every bank."""
+    part = {"mutant": "mutants", "alternative": "alternatives", "partial": "partial"}[kind]
     params = []
     for assignment_id in ASSIGNMENTS:
         bank = load_bank(assignment_id)
         if bank is None:
             continue
-        entries = bank[0] if kind == "mutant" else bank[1]
+        entries = getattr(bank, part)
         seen = {}
         for entry in entries:
             k = seen[entry["function"]] = seen.get(entry["function"], 0) + 1
@@ -115,10 +120,22 @@ def test_mutant_is_caught_with_a_named_mistake(assignment_id, mutant, mode):
     )
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", GRADE_MODES)
 @pytest.mark.parametrize(("assignment_id", "alternative"), _variants("alternative"))
 def test_alternative_passes(assignment_id, alternative, mode):
     _needs_solution(assignment_id)
     _needs_function(assignment_id, alternative["function"])
-    message = MODES[mode](assignment_id, alternative["function"], alternative["source"])
-    assert message is None, f"a valid implementation fails:\n{message}"
+    score, text = GRADE_MODES[mode](assignment_id, alternative["function"], alternative["source"])
+    assert score == 1.0, f"a valid implementation earns {score:.0%} of the marks:\n{text}"
+
+
+@pytest.mark.parametrize("mode", GRADE_MODES)
+@pytest.mark.parametrize(("assignment_id", "variant"), _variants("partial"))
+def test_partial_variant_earns_part_of_the_marks(assignment_id, variant, mode):
+    _needs_solution(assignment_id)
+    _needs_function(assignment_id, variant["function"])
+    score, text = GRADE_MODES[mode](assignment_id, variant["function"], variant["source"])
+    assert 0.0 < score < 1.0, f"the variant earns {score:.0%} of the marks, not a part:\n{text}"
+    assert re.search(variant["message"], text, re.IGNORECASE), (
+        f"partial credit, but the output does not match {variant['message']!r}:\n{text}"
+    )

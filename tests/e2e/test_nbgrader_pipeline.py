@@ -12,7 +12,12 @@ The students, each a copy of the release notebook:
   ``CheckFailed`` ("not implemented yet"), never on a crash of the notebook;
 - ``partial`` is the reference with one graded function replaced by a wrong version, a mutant
   from ``tests/checks/mutants/<id>.toml`` (or, without a bank, a function returning None): its
-  score lies strictly between 0 and 100 and its feedback names the mistake.
+  score lies strictly between 0 and 100 and its feedback names the mistake;
+- one more student for each variant of the bank marked ``pipeline = true``, named after it
+  (``mutant_train_cnn_3``): a mutant fails its function's test cell with its message, as
+  ``partial`` does; a ``partial`` variant (partial credit) passes its test cell for part of its
+  points, the cell's result, with its message in the feedback. Either way the score lies
+  strictly between 0 and 100.
 
 Every nbgrader command runs once for all assignments and students (nbgrader's start-up costs
 seconds; notebooks cost about one kernel start each). Assignments not written yet are skipped
@@ -68,10 +73,20 @@ class Wrong:
 
 
 @dataclass
+class Extra:
+    """A student who hands in a variant that the bank marks ``pipeline = true``."""
+
+    student: str
+    kind: str  # "mutant" (fails its test cell) or "partial" (part of the cell's points)
+    wrong: Wrong
+
+
+@dataclass
 class Course:
     root: Path
     assignments: list
     wrong: dict = field(default_factory=dict)  # assignment id -> Wrong
+    extra: dict = field(default_factory=dict)  # assignment id -> [Extra]
     logs: dict = field(default_factory=dict)  # command -> CompletedProcess
     grades: dict = field(default_factory=dict)  # (assignment id, student) -> (score, max)
     seconds: dict = field(default_factory=dict)  # command -> wall-clock seconds
@@ -126,7 +141,7 @@ def wrong_version(assignment_id, release, solution):
     it, so only its own test cell fails), or a function returning None without a bank."""
     functions = [grade_id(cell) for cell in solution_cells(solution)]
     bank = load_bank(assignment_id)
-    mutants = bank[0] if bank else []
+    mutants = bank.mutants if bank else []
     for function in reversed(functions):
         for mutant in mutants:
             if mutant["function"] == function:
@@ -137,6 +152,23 @@ def wrong_version(assignment_id, release, solution):
         source(stub).replace("raise NotImplementedError()", "return None"),
         rf"{functions[-1]}\b.*\bNone\b",
     )
+
+
+def flagged_variants(assignment_id):
+    """An :class:`Extra` for each mutant and partial-credit variant marked ``pipeline = true``."""
+    bank = load_bank(assignment_id)
+    extra = []
+    for kind, variants in (
+        ("mutant", bank.mutants if bank else []),
+        ("partial", bank.partial if bank else []),
+    ):
+        counts = {}
+        for variant in variants:
+            k = counts[variant["function"]] = counts.get(variant["function"], 0) + 1
+            if variant.get("pipeline"):
+                wrong = Wrong(variant["function"], variant["source"], variant["message"])
+                extra.append(Extra(f"{kind}_{variant['function']}_{k}", kind, wrong))
+    return extra
 
 
 def hand_in(course, assignment_id):
@@ -154,6 +186,10 @@ def hand_in(course, assignment_id):
         "blank": release,
         "partial": submission(release, {**answers, wrong.function: wrong.source}),
     }
+    course.extra[assignment_id] = flagged_variants(assignment_id)
+    for extra in course.extra[assignment_id]:
+        variant = {**answers, extra.wrong.function: extra.wrong.source}
+        notebooks[extra.student] = submission(release, variant)
     for student, notebook in notebooks.items():
         folder = course.root / "submitted" / student / assignment_id
         folder.mkdir(parents=True)
@@ -219,12 +255,17 @@ def feedback_text(course, assignment_id, student):
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-def failures(course, assignment_id, student):
-    """``{grade_id: (exception name, message)}`` for the failed cells of a graded notebook."""
+def autograded_cells(course, assignment_id, student):
+    """The cells of a student's autograded notebook."""
     path = course.root / "autograded" / student / assignment_id / f"{assignment_id}.ipynb"
     assert path.is_file(), f"{student}'s {assignment_id} was not autograded:\n{course.log()}"
+    return load(path)["cells"]
+
+
+def failures(course, assignment_id, student):
+    """``{grade_id: (exception name, message)}`` for the failed cells of a graded notebook."""
     failed = {}
-    for cell in load(path)["cells"]:
+    for cell in autograded_cells(course, assignment_id, student):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 key = grade_id(cell) or f"<ungraded cell {source(cell)[:60]!r}>"
@@ -283,3 +324,34 @@ def test_autograde_feedback_and_export(assignment_id, request):
     assert 0.0 < grade["partial"][0] < 100.0, grade
     text = feedback_text(course, assignment_id, "partial")
     assert " ".join(message.split()) in text, f"the partial feedback lacks {message!r}"
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_the_wrong_submissions_the_bank_names_are_graded_and_explained(assignment_id, request):
+    if not written(assignment_id) or not flagged_variants(assignment_id):
+        pytest.skip(f"{assignment_id}'s bank marks no variant with `pipeline = true`")
+    course = request.getfixturevalue("course")
+    for extra in course.extra[assignment_id]:
+        student, wrong = extra.student, extra.wrong
+        grade = course.grades.get((assignment_id, student))
+        assert grade and 0.0 < grade[0] < 100.0, f"{student}: {grade}\n{course.log()}"
+        cell_id = f"test_{wrong.function}"
+        failed = failures(course, assignment_id, student)
+        if extra.kind == "mutant":
+            ename, message = failed.get(cell_id, (None, ""))
+            assert ename == "CheckFailed", (student, failed)
+            assert re.search(wrong.message, message, re.IGNORECASE), (student, message)
+        else:
+            assert cell_id not in failed, (student, failed[cell_id])
+            [cell] = [
+                c
+                for c in autograded_cells(course, assignment_id, student)
+                if grade_id(c) == cell_id
+            ]
+            outputs = {o["output_type"]: o for o in cell["outputs"]}
+            message = source({"source": outputs["stream"]["text"]})
+            assert re.search(wrong.message, message, re.IGNORECASE), (student, message)
+            earned = float(source({"source": outputs["execute_result"]["data"]["text/plain"]}))
+            points = cell["metadata"]["nbgrader"]["points"]
+            assert 0.0 < earned < points, (student, earned, points)
+        assert " ".join(message.split()) in feedback_text(course, assignment_id, student), student

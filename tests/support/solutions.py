@@ -11,10 +11,14 @@ its solution cell) to an array of variants of it, in order::
     message = 'sign of z is flipped'
     edits = [['z >= 0', 'z < 0']]
 
+A third table, ``partial``, holds variants that a check gives *partial credit* (a custom check
+that returns a fraction of the marks, such as a training function judged by its accuracy):
+they must earn strictly between nothing and full marks, with a message matching theirs.
+
 A variant is a table with
 
-- ``message`` (mutants): a regex that the check's failure message must match (``re.search``,
-  case insensitive);
+- ``message`` (mutants, partial): a regex that the check's failure message (mutants) or its
+  printed output (partial) must match (``re.search``, case insensitive);
 - either ``edits``, a list of ``[old, new]`` string pairs that turn the reference function into
   the variant, or ``source``, the variant's whole code, for one that is not a small change of
   the reference (an alternative written differently, a rewrite), best as a multi-line literal
@@ -27,18 +31,22 @@ the reference first, then applied together (so no edit sees another's result). A
 is missing or ambiguous (the solution changed, say) raises :class:`BankError`, naming the bank,
 the variant and the text: an edit never silently stops applying. :func:`load_bank` returns
 each variant as a dict with ``function`` and its ``source`` materialised (the edited function's
-full code, which must define ``function``), plus its other keys; the consumers read
-``function``, ``source`` and ``message``.
+full code, which must define ``function``, and may define other functions the check calls with
+it), plus its other keys; the consumers read ``function``, ``source`` and ``message``, and the
+pipeline test ``pipeline`` (true: also hand the variant in as a student of its own).
 """
 
 import ast
+import contextlib
 import functools
+import io
 import itertools
 import json
 import re
 import tomllib
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,11 +71,22 @@ class BankError(ValueError):
     """A mutation bank entry that cannot be built from the reference solution."""
 
 
-def load_bank(assignment_id, banks=BANKS):
-    """``(mutants, alternatives)`` of an assignment's bank, or ``None`` without a bank.
+class Bank(NamedTuple):
+    """An assignment's mutation bank: each part a list of variants (dicts), in bank order."""
 
-    Each is a list of dicts, the variants in bank order, with ``function`` and ``source`` (see
-    the module docstring).
+    mutants: list
+    alternatives: list
+    partial: list
+
+
+TABLES = {"mutants": "mutant", "alternatives": "alternative", "partial": "partial"}
+
+
+def load_bank(assignment_id, banks=BANKS):
+    """The :class:`Bank` of an assignment, or ``None`` without a bank.
+
+    Each part is a list of dicts, the variants in bank order, with ``function`` and ``source``
+    (see the module docstring).
     """
     path = Path(banks) / f"{assignment_id}.toml"
     if not path.is_file():
@@ -77,12 +96,14 @@ def load_bank(assignment_id, banks=BANKS):
         bank = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise BankError(f"{name} is not valid TOML: {error}") from None
-    unknown = set(bank) - {"mutants", "alternatives"}
+    unknown = set(bank) - set(TABLES)
     if unknown:
-        raise BankError(f"{name}: unknown tables {sorted(unknown)} (mutants, alternatives)")
-    return (
-        _materialise(assignment_id, bank.get("mutants", {}), "mutant", name),
-        _materialise(assignment_id, bank.get("alternatives", {}), "alternative", name),
+        raise BankError(f"{name}: unknown tables {sorted(unknown)} ({', '.join(TABLES)})")
+    return Bank(
+        *(
+            _materialise(assignment_id, bank.get(table, {}), kind, name)
+            for table, kind in TABLES.items()
+        )
     )
 
 
@@ -90,7 +111,7 @@ def _materialise(assignment_id, bank_part, kind, bank):
     """The variants of ``mutants`` or ``alternatives``, each with its ``source`` built; labelled
     as their tests are, ``<id>-<function>-mutant<k>``."""
     if not isinstance(bank_part, dict):
-        raise BankError(f"{bank}: mutants and alternatives map functions to lists of variants")
+        raise BankError(f"{bank}: {', '.join(TABLES)} map functions to lists of variants")
     variants = []
     for function, entries in bank_part.items():
         reference = reference_sources(assignment_id).get(function)
@@ -214,24 +235,27 @@ def solution_namespace(assignment_id):
     return dict(_solution(assignment_id))
 
 
-def run_check(assignment_id, function, source=None):
+def grade_check(assignment_id, function, source=None):
     """Check the solution's ``function``, or ``source`` run on top of the solution.
 
-    Returns ``None`` when the check passes, else the ``CheckFailed`` message.
+    Returns ``(score, text)``: the fraction of the marks (1.0 on a pass, 0.0 on a failure, in
+    between for partial credit) and what the check printed, or its failure message.
     """
     namespace = solution_namespace(assignment_id)
     if source is not None:
         exec(compile(source, f"<{assignment_id} {function} variant>", "exec"), namespace)
+    output = io.StringIO()
     try:
-        check(f"{assignment_id}.{function}", namespace[function], hidden=True)
+        with contextlib.redirect_stdout(output):
+            score = check(f"{assignment_id}.{function}", namespace[function], hidden=True)
     except CheckFailed as failure:
-        return str(failure)
-    return None
+        return 0.0, str(failure)
+    return (1.0 if score is None else score), output.getvalue().strip()
 
 
-def run_check_sandboxed(assignment_id, function, source=None):
-    """:func:`run_check` as ``nbgrader autograde`` runs it: the function's source is taken from
-    the notebook's cells (plus ``source`` as a last cell) and run in a sandboxed child."""
+def grade_check_sandboxed(assignment_id, function, source=None):
+    """:func:`grade_check` as ``nbgrader autograde`` runs it: the function's source is taken
+    from the notebook's cells (plus ``source`` as a last cell) and run in a sandboxed child."""
     cells = [
         (index, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
         for index, cell in enumerate(_notebook(assignment_id)["cells"])
@@ -244,7 +268,21 @@ def run_check_sandboxed(assignment_id, function, source=None):
     score, text, _ = run_test_cell(
         calls, {function: function_source(cells, function, companions=names[1:])}, Limits()
     )
+    return score, text
+
+
+def run_check(assignment_id, function, source=None):
+    """:func:`grade_check`'s verdict: ``None`` if the check passes (partial credit included),
+    else the ``CheckFailed`` message."""
+    score, text = grade_check(assignment_id, function, source)
+    return None if score else text
+
+
+def run_check_sandboxed(assignment_id, function, source=None):
+    """:func:`run_check`, sandboxed as :func:`grade_check_sandboxed`."""
+    score, text = grade_check_sandboxed(assignment_id, function, source)
     return None if score else text
 
 
 MODES = {"in-process": run_check, "sandboxed": run_check_sandboxed}
+GRADE_MODES = {"in-process": grade_check, "sandboxed": grade_check_sandboxed}

@@ -54,7 +54,7 @@ def main():
         if bank is None:
             rows.append((assignment_id, "(no mutation bank yet)", "", "", ""))
             continue
-        mutants, alternatives = bank
+        mutants, alternatives = bank.mutants, bank.alternatives
         for function in solution_functions(assignment_id):
             caught = off = 0
             mine = [m for m in mutants if m["function"] == function]
