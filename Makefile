@@ -12,6 +12,9 @@ BUILD := _build
 # keep serving outputs computed by the old one.
 PACKAGE_STAMP := $(BUILD)/.package-stamp
 PACKAGE_FILES := $(shell find src/backproplab -path '*/__pycache__' -prune -o -path src/backproplab/grading -prune -o -print 2>/dev/null)
+# ... and the grading modules a page imports (chapter 10 glues the grader's thresholds).
+BOOK_GRADING := $(shell grep -ho 'backproplab\.grading\.[a-z0-9_]*' book/*.md 2>/dev/null | sort -u | tr . /)
+PACKAGE_FILES += $(shell find $(BOOK_GRADING:%=src/%.py) $(BOOK_GRADING:%=src/%) -name '*.py' 2>/dev/null)
 BENCHES := $(wildcard tests/benchmarks/bench_*.py)
 
 # nbgrader creates the gradebook by running `alembic`, which must be on PATH.
