@@ -109,7 +109,7 @@ def reference_answers(root, assignment_id):
 def mutants(assignment_id):
     """The mutants of the assignment's bank, each ``{"function", "source", "message", ...}``
     with its source materialised (see ``support.solutions``)."""
-    return load_bank(assignment_id)[0]
+    return load_bank(assignment_id).mutants
 
 
 def varied_answers(answers, bank, count):
