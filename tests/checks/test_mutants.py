@@ -98,8 +98,10 @@ def test_each_graded_function_has_a_check_mutants_and_an_alternative(assignment_
     if bank is None:
         pytest.skip(f"tests/checks/mutants/{assignment_id}.toml is missing")
     for function in functions:
-        assert any(m["function"] == function for m in bank[0]), f"no mutant of {function}"
-        assert any(a["function"] == function for a in bank[1]), f"no alternative to {function}"
+        assert any(m["function"] == function for m in bank.mutants), f"no mutant of {function}"
+        assert any(a["function"] == function for a in bank.alternatives), (
+            f"no alternative to {function}"
+        )
 
 
 @pytest.mark.parametrize("mode", MODES)
