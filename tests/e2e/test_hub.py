@@ -51,6 +51,7 @@ from support.hub_http import Browser
 from support.notebooks import grade_id, load, solution_cells, source
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.root, pytest.mark.timeout(2400)]
+pytestmark.append(pytest.mark.xdist_group(name="hub"))
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "ch02_activations"

@@ -46,6 +46,7 @@ from support import batch_course as course_kit
 from trustedgrading.batch import grader as batch
 from trustedgrading.batch import progress
 
+pytestmark = pytest.mark.xdist_group(name="batch")
 ASSIGNMENT = "ch02_activations"
 STUDENTS = 10
 PROGRESS = re.compile(
