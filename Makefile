@@ -81,9 +81,15 @@ book: $(STAMP) $(PACKAGE_STAMP)
 # The book build is one of the tests (tests/e2e/test_book.py). Tests that need an optional system
 # package (chromium, bubblewrap, postgresql, npm) or root skip without it, saying what to
 # install. PYTEST_ARGS: extra options, e.g. PYTEST_ARGS='-m "not root and not book"' or -x.
+# TEST_WORKERS pytest-xdist processes share the tests out (0: one process, which -s needs);
+# tests that share a build, a server, system users or an expensive module-scoped set-up carry
+# the same xdist_group mark and run one after another in one worker (--dist loadgroup). E.g.
+# "book": test_book.py and test_book_browser.py share one build (cached per process), and
+# test_explorer_browser.py reads the _build/html that build writes.
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 test: $(STAMP) $(PACKAGE_STAMP)
-	$(VPY) -m pytest --durations=15 $(PYTEST_ARGS)
+	$(VPY) -m pytest --durations=15 -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks are defined on one core; the BLAS reads these variables only when NumPy loads.
 bench: $(STAMP)

@@ -3,6 +3,7 @@ and a student's function that fails is reported in the widget, never raised."""
 
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -237,6 +238,58 @@ def test_widget_carries_the_css_class_and_the_old_entry_point():
 def test_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         DescentExplorer(**kwargs)
+
+
+# --- one thread at a time --------------------------------------------------------------------
+# ipykernel 7 may handle a widget's messages on a subshell thread while the main thread handles
+# others; the canvas's lock makes them take turns. Here the test holds the lock, as a frame
+# being drawn for the browser would, and a second thread must wait for it.
+
+
+def _waits_for_the_lock(canvas, action, unchanged):
+    worker = threading.Thread(target=action)
+    with canvas.lock:
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive(), "ran while another thread held the canvas's lock"
+        unchanged()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+
+
+def test_a_controls_change_waits_for_the_canvas_lock():
+    ex = _explorer()
+    before = _xy(ex.lines["sgd"])
+
+    def set_lr():
+        ex.lr.value = 0.03
+
+    _waits_for_the_lock(
+        ex.canvas, set_lr, lambda: np.testing.assert_array_equal(_xy(ex.lines["sgd"]), before)
+    )
+    assert not np.allclose(_xy(ex.lines["sgd"]), before)
+
+
+def test_the_browsers_request_for_a_frame_waits_for_the_canvas_lock():
+    ex = _explorer()
+    sent = []
+    ex.canvas.send = lambda content, buffers=None: sent.append(content)
+
+    def draw():
+        ex.canvas._handle_message(ex.canvas, {"type": "draw"}, [])
+
+    _waits_for_the_lock(ex.canvas, draw, lambda: not sent or pytest.fail(f"sent {sent}"))
+    assert sent, "no frame was sent once the lock was free"
+
+
+def test_a_plot_widgets_update_waits_for_the_canvas_lock():
+    gf = widgets.GradientFlow(depth=4)
+
+    def deeper():
+        gf.depth.value = 6
+
+    _waits_for_the_lock(gf.canvas, deeper, lambda: len(gf.bars) == 5 or pytest.fail("redrawn"))
+    assert len(gf.bars) == 7
 
 
 # --- chapters 7 and 8 ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 import support
 from support.book import SOURCE, build_book
 
-pytestmark = pytest.mark.book
+pytestmark = [pytest.mark.book, pytest.mark.xdist_group(name="book")]
 
 # myst-nb marks a failed cell's output with these classes.
 ERROR_OUTPUT = re.compile(r'class="[^"]*\boutput (?:traceback|error)\b')

@@ -13,7 +13,7 @@ import support
 from support.book import SOURCE, build_book
 from support.browser import chromium, offline_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.book]
+pytestmark = [pytest.mark.browser, pytest.mark.book, pytest.mark.xdist_group(name="book")]
 
 PAGES = support.toc_pages(SOURCE)
 # TeX that MathJax should have replaced; a `$` inside prose means dollarmath missed it.

@@ -30,6 +30,7 @@ import pytest
 
 from backproplab.grading import ASSIGNMENTS
 
+pytestmark = pytest.mark.xdist_group(name="release")
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"

@@ -27,7 +27,7 @@ from support.browser import chromium, offline_page
 from backproplab import optimizers, surfaces
 from backproplab.display.static_explorer import BETAS, LEARNING_RATES, STEPS, explorer_html
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900), pytest.mark.xdist_group(name="book")]
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = Path("book") / "ch04_gradient_descent.html"

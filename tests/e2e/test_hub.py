@@ -65,6 +65,7 @@ from support.hub_http import Browser
 from support.notebooks import solution_cells, source
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.root, pytest.mark.timeout(2400)]
+pytestmark.append(pytest.mark.xdist_group(name="hub"))
 
 USER_PREFIX = "blabtest-"
 STALE_COMMENT = "Backprop Lab hub demo"  # what hubctl's useradd writes in the GECOS field

@@ -50,7 +50,7 @@ from support.solutions import load_bank
 
 from backproplab.grading import ASSIGNMENTS
 
-pytestmark = pytest.mark.nbgrader
+pytestmark = [pytest.mark.nbgrader, pytest.mark.xdist_group(name="pipeline")]
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"

@@ -249,3 +249,71 @@ def test_a_read_only_home_stops_the_run_with_one_line(tmp_path):
     assert f"error: the home folder {home} is not writable" in lines[0]
     assert "HOME=$(mktemp -d) make test" in lines[0]
     assert "Traceback" not in result.stdout
+
+
+# Four tests of one group; each one's fixture writes the worker it was set up in.
+GROUPED = textwrap.dedent(
+    """
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    pytestmark = pytest.mark.xdist_group(name="shared")
+
+    @pytest.fixture
+    def set_up(request):
+        n = request.node.callspec.params["n"]
+        Path(f"ran-{n}").write_text(os.environ["PYTEST_XDIST_WORKER"])
+
+    @pytest.mark.parametrize("n", range(4))
+    def test_in_the_group(set_up, n):
+        pass
+    """
+)
+# pytest-dev/pytest-xdist#1386 as pytest 9.2 shows it: the worker leaves the group off the node
+# id, so the controller spreads the group over the workers.
+DROP_GROUPS = textwrap.dedent(
+    """
+    def pytest_configure(config):
+        manager = config.pluginmanager
+        for plugin in manager.get_plugins():
+            if type(plugin).__name__ == "WorkerInteractor":
+                name = manager.get_name(plugin)
+                manager.unregister(plugin)
+                type(plugin).pytest_collection_modifyitems = lambda self, config, items: None
+                manager.register(plugin, name)
+    """
+)
+
+
+def run_grouped(tmp_path, *plugins):
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    (tmp_path / "drop_groups.py").write_text(DROP_GROUPS)
+    path = os.pathsep.join([str(TESTS), str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    options = ["-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup"]
+    options += [option for plugin in ("conftest", *plugins) for option in ("-p", plugin)]
+    return support.run(
+        [sys.executable, "-m", "pytest", *options, "test_grouped.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": path},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_group_runs_in_one_worker(tmp_path):
+    result = run_grouped(tmp_path)
+    assert "4 passed" in result.stdout, result.stdout
+    assert len({(tmp_path / f"ran-{n}").read_text() for n in range(4)}) == 1
+
+
+def test_a_grouped_test_that_lost_its_group_fails_before_its_fixtures(tmp_path):
+    """conftest.py's guard against pytest-dev/pytest-xdist#1386 (emulated by a plugin)."""
+    result = run_grouped(tmp_path, "drop_groups")
+    assert "4 errors" in result.stdout, result.stdout
+    assert result.stdout.count("but pytest-xdist did not group it") == 4, result.stdout
+    assert not list(tmp_path.glob("ran-*")), "a fixture was set up"

@@ -47,7 +47,7 @@ from pathlib import Path
 import pytest
 from support import trusted_battery as battery
 
-pytestmark = pytest.mark.nbgrader
+pytestmark = [pytest.mark.nbgrader, pytest.mark.xdist_group(name="battery")]
 
 REPO = Path(__file__).resolve().parents[2]
 NBGRADER = Path(sys.executable).with_name("nbgrader")

@@ -43,6 +43,7 @@ import support
 from support import batch_course as course_kit
 from support.batch_course import run_batch_cli
 
+pytestmark = pytest.mark.xdist_group(name="batch")
 ASSIGNMENT = "ch02_activations"
 STUDENTS = 10
 PROGRESS = re.compile(

@@ -3,9 +3,11 @@ figure state), and the frame of a widget made of controls, one plot and a status
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import sys
+import threading
 import warnings
 
 import ipywidgets as W
@@ -41,9 +43,41 @@ Canvas, FigureManager = _import_ipympl()
 _numbers = itertools.count(1000)
 
 
+class SerialCanvas(Canvas):
+    """An ipympl canvas that one thread at a time draws on: whoever holds ``lock``.
+
+    ipykernel 7 can handle a widget's messages on a subshell thread while the main thread
+    handles others (JupyterLab sends them there so that widgets answer while a cell runs), so
+    the browser's request for a frame and a slider's change can reach the kernel at the same
+    moment, and matplotlib's renderer is not made for two threads. Seen under load: the
+    explorer's blit ran during a full draw, sent a frame without axes or contours, and the
+    draw's own frame was never sent, so the figure stayed broken. Every message from the
+    browser is handled under ``lock``; the widgets' callbacks take it too (:func:`serialized`).
+    """
+
+    def __init__(self, figure):
+        self.lock = threading.RLock()
+        super().__init__(figure)
+
+    def _handle_message(self, object, content, buffers):
+        with self.lock:
+            super()._handle_message(object, content, buffers)
+
+
+def serialized(canvas, callback):
+    """``callback``, run under ``canvas.lock`` (see :class:`SerialCanvas`)."""
+
+    @functools.wraps(callback)
+    def locked(*args, **kwargs):
+        with canvas.lock:
+            return callback(*args, **kwargs)
+
+    return locked
+
+
 def interactive_canvas(figure):
     """Attach an ipympl canvas (a widget) to ``figure``, without toolbar or header."""
-    canvas = Canvas(figure)
+    canvas = SerialCanvas(figure)
     with warnings.catch_warnings():
         # ipympl 0.10's own Toolbar passes the canvas on to traitlets, which deprecates that;
         # nothing we can change, and the test suite turns warnings into errors.
@@ -109,6 +143,8 @@ class PlotWidget(Displayable):
         self.canvas = interactive_canvas(self.figure)
 
     def _assemble(self, controls, rows, css_class):
+        # update(), from a control's message or from a cell, holds the canvas's lock.
+        self.update = serialized(self.canvas, self.update)
         for control in controls:
             control.observe(lambda change: self.update(), names="value")
         self.update()

@@ -27,6 +27,7 @@ optimizer that raises or returns the wrong shape is reported in the widget, neve
 
 from __future__ import annotations
 
+import functools
 import html
 
 import ipywidgets as W
@@ -36,7 +37,12 @@ from matplotlib.figure import Figure
 from backproplab import optimizers, surfaces
 from backproplab.display import plotting
 from backproplab.display.widgets import _explorer_style as style
-from backproplab.display.widgets._canvas import Displayable, interactive_canvas, prime
+from backproplab.display.widgets._canvas import (
+    Displayable,
+    interactive_canvas,
+    prime,
+    serialized,
+)
 
 __all__ = ["DescentExplorer", "descent_explorer"]
 
@@ -133,8 +139,8 @@ class DescentExplorer(Displayable):
         self._cache: dict[tuple, tuple[np.ndarray | None, str | None]] = {}
         self._busy = False
         self._background = None
-        self._build_controls(surface, shown, lr, beta, beta2, eps, steps)
         self._build_figure()
+        self._build_controls(surface, shown, lr, beta, beta2, eps, steps)
         self._set_surface(surface, start)
         prime(self.canvas)
         self.widget = W.VBox(
@@ -201,16 +207,19 @@ class DescentExplorer(Displayable):
         self.lr.add_class("bpl-lr")
         self.frame.add_class("bpl-frame")
 
+        # A control's message may arrive on another kernel thread than the browser's request
+        # for a frame: each callback holds the canvas's lock (see SerialCanvas).
+        serial = functools.partial(serialized, self.canvas)
         for control in (self.lr, self.beta, self.beta2, self.eps, self.start_x, self.start_y):
-            control.observe(self._on_change, names="value")
+            control.observe(serial(self._on_change), names="value")
         for box in self.checkboxes.values():
-            box.observe(self._on_toggle, names="value")
-        self.surface.observe(self._on_surface, names="value")
-        self.steps.observe(self._on_steps, names="value")
-        self.view3d.observe(self._on_view, names="value")
-        self.frame.observe(self._on_frame, names="value")
-        self.step_button.on_click(self._on_step)
-        self.reset_button.on_click(self._on_reset)
+            box.observe(serial(self._on_toggle), names="value")
+        self.surface.observe(serial(self._on_surface), names="value")
+        self.steps.observe(serial(self._on_steps), names="value")
+        self.view3d.observe(serial(self._on_view), names="value")
+        self.frame.observe(serial(self._on_frame), names="value")
+        self.step_button.on_click(serial(self._on_step))
+        self.reset_button.on_click(serial(self._on_reset))
 
     def _swatch(self, label):
         """A line sample in the racer's colour and dash, for its checkbox."""
@@ -339,21 +348,22 @@ class DescentExplorer(Displayable):
         errors : dict[str, str]
             The error message of each optimizer that failed (also shown in the widget).
         """
-        self.paths, self.errors = {}, {}
-        for label, box in self.checkboxes.items():
-            if not box.value:
-                continue
-            path, error = self._path(label)
-            if error is None:
-                self.paths[label] = path
-            else:
-                self.errors[label] = error
-        self.status.value = "".join(
-            f"<div style='color:#D55E00'><b>{html.escape(label)}</b>: {html.escape(msg)}</div>"
-            for label, msg in self.errors.items()
-        )
-        self._show_frame()
-        return dict(self.errors)
+        with self.canvas.lock:  # a cell may call it while a control's message is handled
+            self.paths, self.errors = {}, {}
+            for label, box in self.checkboxes.items():
+                if not box.value:
+                    continue
+                path, error = self._path(label)
+                if error is None:
+                    self.paths[label] = path
+                else:
+                    self.errors[label] = error
+            self.status.value = "".join(
+                f"<div style='color:#D55E00'><b>{html.escape(label)}</b>: {html.escape(msg)}</div>"
+                for label, msg in self.errors.items()
+            )
+            self._show_frame()
+            return dict(self.errors)
 
     # ---- drawing -------------------------------------------------------------------------
 
@@ -462,9 +472,10 @@ class DescentExplorer(Displayable):
 
     def redraw(self):
         """Redraw the whole figure (background included) and show the current step."""
-        self._background = None
-        self.canvas.draw()
-        self._show_frame()
+        with self.canvas.lock:
+            self._background = None
+            self.canvas.draw()
+            self._show_frame()
 
     # ---- callbacks -----------------------------------------------------------------------
 
