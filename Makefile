@@ -86,10 +86,15 @@ book: $(STAMP) $(PACKAGE_STAMP)
 # the same xdist_group mark and run one after another in one worker (--dist loadgroup). E.g.
 # "book": test_book.py and test_book_browser.py share one build (cached per process), and
 # test_explorer_browser.py reads the _build/html that build writes.
+# One worker more than the cores: many tests wait (for kernels, servers, time limits), and a
+# third worker on two cores measured 548 s against 649 s for two (docs/decisions.md). Each
+# worker, and each kernel it starts, is one process per core already: BLAS threads on top
+# would only fight over the same cores, so the BLAS gets one thread.
 PYTEST_ARGS ?=
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 test: $(STAMP) $(PACKAGE_STAMP)
-	$(VPY) -m pytest --durations=15 -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(VPY) -m pytest --durations=15 -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks are defined on one core; the BLAS reads these variables only when NumPy loads.
 bench: $(STAMP)

@@ -28,8 +28,9 @@ come from the points of the solution notebook's test cells (never from a run):
 
 Bound: the autograde run must finish within ``BOUND`` = 900 s for the 20 students (the timeout
 of the subprocess; past it the run is killed and the tests fail). Every nbgrader command gets
-that timeout. Locally the test is skipped when bubblewrap is missing; under CI (``CI`` set) it
-runs regardless.
+that timeout. The battery's course shortens the time budgets its endless loops spend in full
+(``BUDGETS``), as a course may in its ``nbgrader_config.py``. Locally the test is skipped when
+bubblewrap is missing; under CI (``CI`` set) it runs regardless.
 """
 
 import hashlib
@@ -54,6 +55,15 @@ NBGRADER = Path(sys.executable).with_name("nbgrader")
 A = battery.ASSIGNMENT
 BOUND = 900  # seconds, for the whole autograde run (see the module docstring)
 GRACE = 3.0  # seconds for processes killed at the end of grading to disappear
+# The endless loops spend every budget they meet in full: the kernel's cell timeout, then the
+# check's wall budget of each test cell that runs them. The course's defaults (30 s each) would
+# make those waits most of the run; shorter ones, set as a course may set them in its
+# nbgrader_config.py, test the same stops (tests/engine tests the budgets themselves). A correct
+# check of this assignment needs well under a second.
+BUDGETS = """
+c.TrustedChecks.wall_seconds = 8
+c.RobustExecute.timeout = 15
+"""
 MAX_FEEDBACK = 2**20  # bytes per feedback page
 # Students whose hand-in is not a readable <assignment>.ipynb: the grader may add a readable
 # one next to it in their own submitted folder.
@@ -185,6 +195,8 @@ def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("trusted")
     shutil.copytree(REPO / "solutions" / A, root / "solutions" / A, ignore=IGNORED)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(BUDGETS)
     # A fixed grading secret (normally random per course), so the salted random cases, and
     # with them the diagnoses the feedback must show, are the same on every run.
     (root / ".grading-secret").write_text("test-secret\n", encoding="utf-8")
