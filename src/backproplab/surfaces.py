@@ -39,6 +39,11 @@ Every surface here has its minimum value at 0, so ``value`` is also the gap to t
   :math:`\pm(2.604, 1.014)` (flipping both signs gives the same network) and a saddle at the
   origin; the valley is long and flat along :math:`w_1` (Hessian eigenvalues 0.0064 and 1.8),
   because the tanh saturates.
+- ``"two_weight_fit"``: the excess training MSE (like ``"tiny_net"``) of a linear model
+  :math:`w_1 x_1 + w_2 x_2` on 20 noisy examples with correlated inputs (``linear_fit``): a
+  long valley along :math:`w_1 - w_2`. The one surface with a validation loss, ``val_value``
+  (excess MSE on 200 more examples), which falls and then rises along gradient descent from
+  the origin (chapter 9); :func:`fit_surface` builds it on another sample.
 
 ``descend`` runs any optimizer with ``init`` / ``update`` (see ``backproplab.optimizers``)
 from a start point and returns the whole path, which is what the chapter 4 widgets draw.
@@ -54,11 +59,11 @@ from typing import Any
 
 import numpy as np
 
-from backproplab import datasets
+from backproplab import datasets, linear_fit
 from backproplab._types import ArrayLike, OptimizerLike
 from backproplab._validate import as_float_array, as_int, check_optimizer
 
-__all__ = ["SURFACES", "Surface", "descend", "get_surface"]
+__all__ = ["SURFACES", "Surface", "descend", "fit_surface", "get_surface"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +88,13 @@ class Surface:
         Known global minima (read-only).
     start : ndarray, shape (dim,)
         A start point that shows the surface's difficulty (read-only).
+    val_value_fn : callable or None
+        Raw formula of the validation loss, for a surface fitted to data with a validation
+        sample (``"two_weight_fit"``); None for the others.
+    val_value : callable or None
+        The validation loss, checked like ``value``: ``val_value(w)`` takes points of shape
+        (..., dim) and returns shape (...). None when the surface has no validation loss, so
+        ``if surface.val_value is not None`` tells whether to draw one.
     """
 
     name: str
@@ -94,12 +106,18 @@ class Surface:
     ylim: tuple[float, float]
     minima: np.ndarray
     start: np.ndarray
+    val_value_fn: Callable[[np.ndarray], np.ndarray | np.float64] | None = field(
+        default=None, repr=False
+    )
+    val_value: Callable[[ArrayLike], np.ndarray] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for attr, shape in (("minima", (-1, self.dim)), ("start", (self.dim,))):
             arr = np.array(getattr(self, attr), dtype=np.float64).reshape(shape)
             arr.setflags(write=False)
             object.__setattr__(self, attr, arr)
+        checked = None if self.val_value_fn is None else self._val_value
+        object.__setattr__(self, "val_value", checked)
 
     def value(self, w: ArrayLike) -> np.ndarray:
         r"""Loss :math:`L(w)`.
@@ -118,6 +136,12 @@ class Surface:
         w = self._points(w, "value")
         with np.errstate(over="ignore", invalid="ignore"):
             return np.asarray(self.value_fn(w), dtype=np.float64)
+
+    def _val_value(self, w: ArrayLike) -> np.ndarray:
+        """Validation loss at points of shape (..., dim), shape (...) (the ``val_value``)."""
+        w = self._points(w, "val_value")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(self.val_value_fn(w), dtype=np.float64)
 
     def grad(self, w: ArrayLike) -> np.ndarray:
         r"""Gradient :math:`\nabla L(w)` (a subgradient at kinks).
@@ -246,22 +270,24 @@ def _tiny_net_data() -> tuple[np.ndarray, np.ndarray]:
 # Found by Newton's method on the gradient below (|grad| < 2e-16 there); the mirror image
 # (-w1, -w2) is the same network, hence the second minimum.
 _TINY_NET_MIN = (2.603928774782543, 1.0142830755892098)
-# Rows per block when a grid of points is evaluated: a 200 x 200 contour grid against 360
-# examples would otherwise allocate 115 MB at once.
-_TINY_NET_BLOCK = 2048
+# Rows per block when a grid of points is evaluated against a data set: a 200 x 200 contour
+# grid against 360 examples would otherwise allocate 115 MB at once.
+_BLOCK = 2048
+
+
+def _blockwise(w: np.ndarray, per_block: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Apply ``per_block(w (M, 2)) -> (M, k)`` block-wise over w (..., 2); shape (..., k)."""
+    flat = w.reshape(-1, 2)
+    out = np.concatenate(
+        [per_block(block) for block in np.split(flat, range(_BLOCK, len(flat), _BLOCK))]
+    )
+    return out.reshape(*w.shape[:-1], out.shape[-1])
 
 
 def _tiny_net_blocks(w: np.ndarray, per_point: Callable[..., np.ndarray]) -> np.ndarray:
     """Apply ``per_point(w1 (M, 1), w2 (M, 1), x, y) -> (M, k)`` block-wise over w (..., 2)."""
     x, y = _tiny_net_data()
-    flat = w.reshape(-1, 2)
-    out = np.concatenate(
-        [
-            per_point(block[:, :1], block[:, 1:], x, y)
-            for block in np.split(flat, range(_TINY_NET_BLOCK, len(flat), _TINY_NET_BLOCK))
-        ]
-    )
-    return out.reshape(*w.shape[:-1], out.shape[-1])
+    return _blockwise(w, lambda block: per_point(block[:, :1], block[:, 1:], x, y))
 
 
 def _tiny_net_loss(w: np.ndarray) -> np.ndarray | np.float64:
@@ -289,6 +315,52 @@ def _tiny_net_grad(w: np.ndarray) -> np.ndarray:
         return np.stack([dw1, dw2], axis=-1)
 
     return _tiny_net_blocks(w, grad)
+
+
+def _excess_mse(X: np.ndarray, y: np.ndarray, w_min: np.ndarray) -> Callable:
+    """Mean squared error of w (..., 2) on (X, y) minus its value at ``w_min``, clipped at 0."""
+
+    def loss(w: np.ndarray) -> np.ndarray:
+        return _blockwise(w, lambda block: linear_fit.mse(X, y, block)[:, None])[..., 0]
+
+    floor = float(loss(w_min))
+    return lambda w: np.maximum(loss(w) - floor, 0.0)
+
+
+def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
+    r"""The two-weight least-squares surface on the sample ``linear_fit.make_fit(seed)``.
+
+    Parameters
+    ----------
+    seed : int >= 0
+        ``linear_fit.SURFACE_SEED`` gives ``SURFACES["two_weight_fit"]``.
+
+    Returns
+    -------
+    Surface
+        Named ``"two_weight_fit"``: ``value`` is the training loss
+        :math:`L(w) - L(w_	ext{train})` and ``val_value`` the validation loss
+        :math:`L_	ext{val}(w) - L_	ext{val}(w_	ext{val})`, both mean squared errors minus
+        their minimum (``linear_fit.mse``); ``minima`` is the training least-squares weights,
+        ``start`` the origin (small initial weights); the box holds the origin and both
+        samples' least-squares weights with a margin of at least 1.
+    """
+    fit = linear_fit.make_fit(seed)
+    corners = np.stack([np.zeros(2), fit.w_train, fit.w_val])
+    lo = np.floor((corners.min(axis=0) - 1.0) * 2.0) / 2.0
+    hi = np.ceil((corners.max(axis=0) + 1.0) * 2.0) / 2.0
+    return Surface(
+        "two_weight_fit",
+        rf"Two-weight fit $w_1 x_1 + w_2 x_2$, sample {fit.seed} (excess training MSE)",
+        _excess_mse(fit.X, fit.y, fit.w_train),
+        lambda w: linear_fit.mse_grad(fit.X, fit.y, w),
+        2,
+        (float(lo[0]), float(hi[0])),
+        (float(lo[1]), float(hi[1])),
+        [fit.w_train],
+        [0.0, 0.0],
+        _excess_mse(fit.X_val, fit.y_val, fit.w_val),
+    )
 
 
 SURFACES: Mapping[str, Surface] = MappingProxyType(
@@ -379,6 +451,7 @@ SURFACES: Mapping[str, Surface] = MappingProxyType(
                 # Near the saddle at the origin, slightly off the line w2 = 0.
                 [-0.5, -0.05],
             ),
+            fit_surface(),
         )
     }
 )
@@ -392,8 +465,8 @@ def get_surface(name: str | Surface) -> Surface:
     ----------
     name : str or Surface
         A key of ``SURFACES`` (``"bowl"``, ``"rosenbrock"``, ``"beale"``, ``"himmelblau"``,
-        ``"saddle"``, ``"one_weight"``, ``"tiny_net"``); a ``Surface`` is passed through
-        unchanged, so callers can accept either.
+        ``"saddle"``, ``"one_weight"``, ``"tiny_net"``, ``"two_weight_fit"``); a ``Surface``
+        is passed through unchanged, so callers can accept either.
 
     Returns
     -------
