@@ -6,6 +6,7 @@
  * a relative 1e-9 on every surface and rule). window.bplDescent.descend(entry, name, hp,
  * start, steps) returns the path as a Float64Array of (steps + 1) * dim numbers; as in
  * Python, a non-finite gradient or iterate ends the run and the rest of the path is NaN.
+ * A surface with a validation loss (two_weight_fit) also has val(w), as Surface.val_value.
  */
 (function () {
   "use strict";
@@ -13,8 +14,9 @@
 
   function sq(a) { return a * a; }
 
-  // Each formula takes the surface's JSON entry (for the tiny network's data) and returns
-  // {value(w), grad(w)} on a plain array w of length dim.
+  // Each formula takes the surface's JSON entry (for the data of the tiny network and of the
+  // two-weight fit) and returns {value(w), grad(w)} on a plain array w of length dim, and
+  // val(w) too on the one surface with a validation loss.
   var FORMULAS = {
     bowl: function () {
       return {
@@ -91,6 +93,30 @@
             g2 += r * h;
           }
           return [g1 / n, g2 / n];
+        },
+      };
+    },
+    // linear_fit.mse on (x, y), x flat (x1, x2 of each example in turn), and its gradient.
+    two_weight_fit: function (entry) {
+      function mse(x, y, w) {
+        var total = 0;
+        for (var i = 0; i < y.length; i++) total += sq(w[0] * x[2 * i] + w[1] * x[2 * i + 1] - y[i]);
+        return total / y.length;
+      }
+      var train = entry.data, val = entry.validation;
+      var floor = mse(train.x, train.y, entry.minima[0]);
+      var valFloor = mse(val.x, val.y, val.minimum);
+      return {
+        value: function (w) { return Math.max(mse(train.x, train.y, w) - floor, 0.0); },
+        val: function (w) { return Math.max(mse(val.x, val.y, w) - valFloor, 0.0); },
+        grad: function (w) {
+          var x = train.x, y = train.y, g1 = 0, g2 = 0;
+          for (var i = 0; i < y.length; i++) {
+            var r = w[0] * x[2 * i] + w[1] * x[2 * i + 1] - y[i];
+            g1 += r * x[2 * i];
+            g2 += r * x[2 * i + 1];
+          }
+          return [2.0 * g1 / y.length, 2.0 * g2 / y.length];
         },
       };
     },
