@@ -6,13 +6,13 @@ The model is :math:`\hat y = w_1 x_1 + w_2 x_2` (no bias), fitted by the mean sq
 .. math:: L(w) = \frac{1}{N} \sum_{n=1}^{N} (x_n^\top w - y_n)^2 .
 
 Both samples come from one distribution: inputs :math:`x \sim \mathcal N(0, \Sigma)` with unit
-variances and correlation :math:`\rho` = ``RHO`` = 0.9, so the two inputs carry nearly the same
+variances and correlation ``CORRELATION`` = 0.9, so the two inputs carry nearly the same
 information and the training loss is a long, narrow valley along :math:`w_1 - w_2` (the
-direction the data pins down least); targets :math:`y = x^\top w_\text{true} + \varepsilon`
-with :math:`w_\text{true}` = ``W_TRUE`` = (1.2, 0.8) and noise
-:math:`\varepsilon \sim \mathcal N(0, 1)`. The training sample is small (``N_TRAIN`` = 20), so
-its least-squares weights fit part of its noise; the validation sample (``N_VAL`` = 200) is
-drawn right after it from the same generator. Everything is reproducible from ``seed``
+direction the data pins down least); targets :math:`y = x^\top w_\text{true}` plus noise drawn
+from :math:`\mathcal N(0, 1)` (standard deviation ``NOISE``), with :math:`w_\text{true}` =
+``W_TRUE`` = (1.2, 0.8). The training sample is small (``N_TRAIN`` = 20), so its
+least-squares weights fit part of its noise; the validation sample (``N_VAL`` = 200) is drawn
+right after it from the same generator. Everything is reproducible from ``seed``
 (:func:`make_fit`); the error surface is the sample of ``SURFACE_SEED``.
 
 Ridge regression (L2 weight decay in the book's convention, ``regularization.l2_penalty``) adds
@@ -31,10 +31,10 @@ from backproplab._types import ArrayLike
 from backproplab._validate import as_float_array, as_int, frozen
 
 __all__ = [
+    "CORRELATION",
     "NOISE",
     "N_TRAIN",
     "N_VAL",
-    "RHO",
     "SURFACE_SEED",
     "W_TRUE",
     "LinearFit",
@@ -49,7 +49,7 @@ N_TRAIN = 20
 """Training examples: few, so the least-squares weights fit part of the noise."""
 N_VAL = 200
 """Validation examples, from the same distribution."""
-RHO = 0.9
+CORRELATION = 0.9
 """Correlation of the two inputs (each has variance 1)."""
 W_TRUE = (1.2, 0.8)
 """The weights that generate the targets."""
@@ -88,8 +88,8 @@ class LinearFit:
 
 
 def _sample(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    # x = z A^T with A A^T = [[1, rho], [rho, 1]]: unit variances, correlation rho.
-    mix = np.linalg.cholesky(np.array([[1.0, RHO], [RHO, 1.0]]))
+    # x = z A^T with A A^T = [[1, c], [c, 1]]: unit variances, correlation c.
+    mix = np.linalg.cholesky(np.array([[1.0, CORRELATION], [CORRELATION, 1.0]]))
     X = rng.standard_normal((n, 2)) @ mix.T
     y = X @ np.array(W_TRUE) + NOISE * rng.standard_normal(n)
     return X, y

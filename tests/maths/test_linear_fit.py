@@ -21,7 +21,7 @@ def test_samples_are_reproducible_and_have_the_stated_shapes():
 def test_samples_are_drawn_as_documented():
     # The training sample first, then the validation sample, each as inputs then noise.
     rng = np.random.default_rng(7)
-    mix = np.array([[1.0, 0.0], [lf.RHO, np.sqrt(1.0 - lf.RHO**2)]])
+    mix = np.array([[1.0, 0.0], [lf.CORRELATION, np.sqrt(1.0 - lf.CORRELATION**2)]])
     expected = []
     for n in (lf.N_TRAIN, lf.N_VAL):
         X = rng.standard_normal((n, 2)) @ mix.T
@@ -35,7 +35,7 @@ def test_inputs_are_strongly_correlated_over_many_seeds():
     # The valley comes from the correlation: check it in the pooled validation samples.
     X = np.concatenate([lf.make_fit(s).X_val for s in range(10)])
     r = np.corrcoef(X.T)[0, 1]
-    assert abs(r - lf.RHO) < 0.02
+    assert abs(r - lf.CORRELATION) < 0.02
 
 
 def test_least_squares_weights_are_lstsq():
