@@ -148,13 +148,7 @@ def mse(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
 
 
 def mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
-    r"""Gradient :math:`\frac{2}{N} X^\top (X w - y)` of :func:`mse`.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, 2)
-    y : array_like, shape (N,)
-    w : array_like, shape (..., 2)
+    r"""Gradient :math:`\frac{2}{N} X^\top (X w - y)` of :func:`mse`, same arguments.
 
     Returns
     -------
