@@ -15,6 +15,15 @@ least-squares weights fit part of its noise; the validation sample (``N_VAL`` = 
 right after it from the same generator. Everything is reproducible from ``seed``
 (:func:`make_fit`); the error surface is the sample of ``SURFACE_SEED``.
 
+For least squares the loss is exactly quadratic around its minimum :math:`w^*`,
+
+.. math:: L(w) - L(w^*) = (w - w^*)^\top G\, (w - w^*), \qquad G = \tfrac1N X^\top X ,
+
+which :func:`excess_mse` evaluates (the error surfaces use it): no cancellation near the
+minimum, and two multiplications and additions per term in a fixed order, so the static
+explorer's JavaScript computes the same float64 numbers from the exported :math:`G` and
+:math:`w^*`.
+
 Ridge regression (L2 weight decay in the book's convention, ``regularization.l2_penalty``) adds
 :math:`\frac{\lambda}{2}\lVert w \rVert^2` to :math:`L`; :func:`ridge_solution` is its minimum
 and :func:`nearest_ridge` the :math:`\lambda` whose minimum lies closest to given weights, for
@@ -38,6 +47,8 @@ __all__ = [
     "SURFACE_SEED",
     "W_TRUE",
     "LinearFit",
+    "excess_mse",
+    "excess_mse_grad",
     "make_fit",
     "mse",
     "mse_grad",
@@ -76,6 +87,8 @@ class LinearFit:
     w_train, w_val : ndarray, shape (2,)
         The least-squares weights of each sample (``np.linalg.lstsq``): the minimum of the
         training loss and of the validation loss.
+    gram, gram_val : ndarray, shape (2, 2)
+        :math:`G = X^\top X / N` of each sample (exactly symmetric), the curvature of its loss.
     """
 
     seed: int
@@ -85,6 +98,8 @@ class LinearFit:
     y_val: np.ndarray
     w_train: np.ndarray
     w_val: np.ndarray
+    gram: np.ndarray
+    gram_val: np.ndarray
 
 
 def _sample(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +128,13 @@ def make_fit(seed: int) -> LinearFit:
     X_val, y_val = _sample(rng, N_VAL)
     w_train = np.linalg.lstsq(X, y, rcond=None)[0]
     w_val = np.linalg.lstsq(X_val, y_val, rcond=None)[0]
-    return LinearFit(seed, *(frozen(a) for a in (X, y, X_val, y_val, w_train, w_val)))
+    arrays = (X, y, X_val, y_val, w_train, w_val, _gram(X), _gram(X_val))
+    return LinearFit(seed, *(frozen(a) for a in arrays))
+
+
+def _gram(X: np.ndarray) -> np.ndarray:
+    G = X.T @ X / len(X)
+    return (G + G.T) / 2.0
 
 
 def _check(X: ArrayLike, y: ArrayLike, w: ArrayLike, fn: str) -> tuple[np.ndarray, ...]:
@@ -156,6 +177,56 @@ def mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
     """
     X, y, w = _check(X, y, w, "mse_grad")
     return 2.0 * ((w @ X.T - y) @ X) / len(y)
+
+
+def _check_quadratic(
+    gram: ArrayLike, w_min: ArrayLike, w: ArrayLike, fn: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    gram = as_float_array(gram, "gram", fn, finite=True)
+    w_min = as_float_array(w_min, "w_min", fn, finite=True)
+    if gram.shape != (2, 2) or w_min.shape != (2,):
+        raise ValueError(
+            f"{fn}: gram must have shape (2, 2) and w_min shape (2,), got {gram.shape} and "
+            f"{w_min.shape}"
+        )
+    _, _, w = _check(np.zeros((1, 2)), np.zeros(1), w, fn)
+    return gram, w_min, w
+
+
+def excess_mse(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
+    r"""The loss above its minimum, :math:`(w - w^*)^\top G\, (w - w^*)`, never negative.
+
+    With ``gram`` :math:`= X^\top X / N` and ``w_min`` the least-squares weights of
+    :math:`(X, y)` this is ``mse(X, y, w) - mse(X, y, w_min)``, without the cancellation of
+    that difference near the minimum. Computed term by term as
+    :math:`d_1 (G_{11} d_1 + G_{12} d_2) + d_2 (G_{21} d_1 + G_{22} d_2)`,
+    :math:`d = w - w^*` (the order the static explorer's JavaScript follows).
+
+    Parameters
+    ----------
+    gram : array_like, shape (2, 2)
+    w_min : array_like, shape (2,)
+    w : array_like, shape (..., 2)
+
+    Returns
+    -------
+    L : ndarray, shape (...)
+    """
+    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_mse")
+    d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
+    out = d1 * (gram[0, 0] * d1 + gram[0, 1] * d2) + d2 * (gram[1, 0] * d1 + gram[1, 1] * d2)
+    return np.maximum(out, 0.0)
+
+
+def excess_mse_grad(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
+    r"""Gradient :math:`2 G (w - w^*)` of :func:`excess_mse` (and of :func:`mse`), same
+    arguments; shape (..., 2), exactly 0 at ``w_min``."""
+    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_mse_grad")
+    d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
+    return np.stack(
+        [2.0 * (gram[0, 0] * d1 + gram[0, 1] * d2), 2.0 * (gram[1, 0] * d1 + gram[1, 1] * d2)],
+        axis=-1,
+    )
 
 
 def ridge_solution(X: ArrayLike, y: ArrayLike, lam: float) -> np.ndarray:

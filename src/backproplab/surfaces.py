@@ -270,24 +270,22 @@ def _tiny_net_data() -> tuple[np.ndarray, np.ndarray]:
 # Found by Newton's method on the gradient below (|grad| < 2e-16 there); the mirror image
 # (-w1, -w2) is the same network, hence the second minimum.
 _TINY_NET_MIN = (2.603928774782543, 1.0142830755892098)
-# Rows per block when a grid of points is evaluated against a data set: a 200 x 200 contour
-# grid against 360 examples would otherwise allocate 115 MB at once.
-_BLOCK = 2048
-
-
-def _blockwise(w: np.ndarray, per_block: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Apply ``per_block(w (M, 2)) -> (M, k)`` block-wise over w (..., 2); shape (..., k)."""
-    flat = w.reshape(-1, 2)
-    out = np.concatenate(
-        [per_block(block) for block in np.split(flat, range(_BLOCK, len(flat), _BLOCK))]
-    )
-    return out.reshape(*w.shape[:-1], out.shape[-1])
+# Rows per block when a grid of points is evaluated: a 200 x 200 contour grid against 360
+# examples would otherwise allocate 115 MB at once.
+_TINY_NET_BLOCK = 2048
 
 
 def _tiny_net_blocks(w: np.ndarray, per_point: Callable[..., np.ndarray]) -> np.ndarray:
     """Apply ``per_point(w1 (M, 1), w2 (M, 1), x, y) -> (M, k)`` block-wise over w (..., 2)."""
     x, y = _tiny_net_data()
-    return _blockwise(w, lambda block: per_point(block[:, :1], block[:, 1:], x, y))
+    flat = w.reshape(-1, 2)
+    out = np.concatenate(
+        [
+            per_point(block[:, :1], block[:, 1:], x, y)
+            for block in np.split(flat, range(_TINY_NET_BLOCK, len(flat), _TINY_NET_BLOCK))
+        ]
+    )
+    return out.reshape(*w.shape[:-1], out.shape[-1])
 
 
 def _tiny_net_loss(w: np.ndarray) -> np.ndarray | np.float64:
@@ -317,16 +315,6 @@ def _tiny_net_grad(w: np.ndarray) -> np.ndarray:
     return _tiny_net_blocks(w, grad)
 
 
-def _excess_mse(X: np.ndarray, y: np.ndarray, w_min: np.ndarray) -> Callable:
-    """Mean squared error of w (..., 2) on (X, y) minus its value at ``w_min``, clipped at 0."""
-
-    def loss(w: np.ndarray) -> np.ndarray:
-        return _blockwise(w, lambda block: linear_fit.mse(X, y, block)[:, None])[..., 0]
-
-    floor = float(loss(w_min))
-    return lambda w: np.maximum(loss(w) - floor, 0.0)
-
-
 def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
     r"""The two-weight least-squares surface on the sample ``linear_fit.make_fit(seed)``.
 
@@ -339,9 +327,9 @@ def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
     -------
     Surface
         Named ``"two_weight_fit"``: ``value`` is the training loss
-        :math:`L(w) - L(w_	ext{train})` and ``val_value`` the validation loss
-        :math:`L_	ext{val}(w) - L_	ext{val}(w_	ext{val})`, both mean squared errors minus
-        their minimum (``linear_fit.mse``); ``minima`` is the training least-squares weights,
+        :math:`L(w) - L(w_\text{train})` and ``val_value`` the validation loss
+        :math:`L_\text{val}(w) - L_\text{val}(w_\text{val})`, both mean squared errors minus
+        their minimum (``linear_fit.excess_mse``); ``minima`` is the training least-squares weights,
         ``start`` the origin (small initial weights); the box holds the origin and both
         samples' least-squares weights with a margin of at least 1.
     """
@@ -352,14 +340,14 @@ def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
     return Surface(
         "two_weight_fit",
         rf"Two-weight fit $w_1 x_1 + w_2 x_2$, sample {fit.seed} (excess training MSE)",
-        _excess_mse(fit.X, fit.y, fit.w_train),
-        lambda w: linear_fit.mse_grad(fit.X, fit.y, w),
+        lambda w: linear_fit.excess_mse(fit.gram, fit.w_train, w),
+        lambda w: linear_fit.excess_mse_grad(fit.gram, fit.w_train, w),
         2,
         (float(lo[0]), float(hi[0])),
         (float(lo[1]), float(hi[1])),
         [fit.w_train],
         [0.0, 0.0],
-        _excess_mse(fit.X_val, fit.y_val, fit.w_val),
+        lambda w: linear_fit.excess_mse(fit.gram_val, fit.w_val, w),
     )
 
 

@@ -82,17 +82,17 @@ def test_the_tiny_networks_data_is_exact(data):
     assert with_data == {"tiny_net", "two_weight_fit"}
 
 
-def test_the_fits_samples_are_exact_and_only_it_has_validation(data):
+def test_the_fits_curvatures_are_exact_and_only_it_has_validation(data):
     entry = next(e for e in data["surfaces"] if e["name"] == "two_weight_fit")
     fit = linear_fit.make_fit(linear_fit.SURFACE_SEED)
-    np.testing.assert_array_equal(np.reshape(entry["data"]["x"], (-1, 2)), fit.X)
-    np.testing.assert_array_equal(entry["data"]["y"], fit.y)
+    np.testing.assert_array_equal(np.reshape(entry["data"]["gram"], (2, 2)), fit.gram)
+    np.testing.assert_array_equal(entry["minima"], [fit.w_train])
     val = entry["validation"]
-    np.testing.assert_array_equal(np.reshape(val["x"], (-1, 2)), fit.X_val)
-    np.testing.assert_array_equal(val["y"], fit.y_val)
+    np.testing.assert_array_equal(np.reshape(val["gram"], (2, 2)), fit.gram_val)
     np.testing.assert_array_equal(val["minimum"], fit.w_val)
-    # the surface's validation loss is 0 at that minimum: the page subtracts the same floor
-    assert float(surfaces.get_surface("two_weight_fit").val_value(val["minimum"])) < 1e-14
+    # G is the sample's X^T X / N: the surface's curvature
+    np.testing.assert_allclose(val["gram"], (fit.X_val.T @ fit.X_val / len(fit.X_val)).ravel())
+    assert float(surfaces.get_surface("two_weight_fit").val_value(val["minimum"])) == 0.0
     assert [e["name"] for e in data["surfaces"] if "validation" in e] == ["two_weight_fit"]
 
 

@@ -290,7 +290,7 @@ def test_choosing_the_fit_shows_its_validation_curve(browser, fragment):
             return _pixels_near(window, orange, tolerance=40)
 
         train = s.value(path)
-        for k in (40, 100):
+        for k in (100, 140):
             assert abs(np.log10(val[k]) - np.log10(train[k])) > 0.5  # far apart on the plot
             assert near(k, val[k]) >= 2, f"no validation curve at step {k}"
             assert near(k, np.sqrt(val[k] * 10.0**hi)) == 0  # above it: nothing orange

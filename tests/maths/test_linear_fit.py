@@ -56,13 +56,22 @@ def test_mse_by_hand_and_vectorised(rng):
         np.testing.assert_allclose(got[i, j], by_hand, rtol=1e-13)
 
 
-def test_mse_grad_matches_numerical_gradient(rng):
+@pytest.mark.parametrize("excess", [False, True])
+def test_gradients_match_numerical_gradients(excess, rng):
     fit = lf.make_fit(5)
+    if excess:
+        loss, grad = (
+            lambda v, f=f: f(fit.gram, fit.w_train, v) for f in (lf.excess_mse, lf.excess_mse_grad)
+        )
+    else:
+        loss, grad = (lambda v, f=f: f(fit.X, fit.y, v) for f in (lf.mse, lf.mse_grad))
     for _ in range(5):
         w = rng.uniform(-3, 3, size=2)
-        num = numerical_gradient(lambda v: lf.mse(fit.X, fit.y, v), w)
-        assert relative_error(lf.mse_grad(fit.X, fit.y, w), num) < 1e-8
-    assert lf.mse_grad(fit.X, fit.y, np.zeros((6, 2))).shape == (6, 2)
+        assert relative_error(grad(w), numerical_gradient(loss, w)) < 1e-8
+    assert grad(np.zeros((4, 3, 2))).shape == (4, 3, 2) and loss(np.zeros((4, 3, 2))).shape == (
+        4,
+        3,
+    )
 
 
 def test_ridge_solution_solves_the_penalised_normal_equations():
@@ -116,3 +125,31 @@ def test_bad_input_is_named():
         lf.make_fit(1.5)
     with pytest.raises(ValueError, match="seed must be >= 0"):
         lf.make_fit(-1)
+
+
+def test_excess_mse_is_the_loss_above_its_minimum(rng):
+    fit = lf.make_fit(6)
+    np.testing.assert_allclose(fit.gram, fit.X.T @ fit.X / lf.N_TRAIN, rtol=1e-14)
+    np.testing.assert_allclose(fit.gram_val, fit.X_val.T @ fit.X_val / lf.N_VAL, rtol=1e-14)
+    assert fit.gram[0, 1] == fit.gram[1, 0]
+    w = rng.uniform(-2, 3, size=(5, 2))
+    for gram, w_min, X, y in (
+        (fit.gram, fit.w_train, fit.X, fit.y),
+        (fit.gram_val, fit.w_val, fit.X_val, fit.y_val),
+    ):
+        direct = lf.mse(X, y, w) - lf.mse(X, y, w_min)
+        np.testing.assert_allclose(lf.excess_mse(gram, w_min, w), direct, rtol=1e-9, atol=1e-13)
+        assert float(lf.excess_mse(gram, w_min, w_min)) == 0.0
+        np.testing.assert_array_equal(lf.excess_mse_grad(gram, w_min, w_min), [0.0, 0.0])
+        # the gradient of the excess is the gradient of the loss itself
+        np.testing.assert_allclose(
+            lf.excess_mse_grad(gram, w_min, w), lf.mse_grad(X, y, w), rtol=1e-9, atol=1e-12
+        )
+
+
+def test_excess_mse_rejects_bad_shapes():
+    fit = lf.make_fit(0)
+    with pytest.raises(ValueError, match=r"excess_mse: gram must have shape \(2, 2\)"):
+        lf.excess_mse(np.eye(3), fit.w_train, [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"excess_mse_grad: w must have shape \(\.\.\., 2\)"):
+        lf.excess_mse_grad(fit.gram, fit.w_train, [0.0])

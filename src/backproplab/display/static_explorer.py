@@ -15,8 +15,9 @@ cheaply is precomputed here, at build time:
 
 - the contour lines of every surface (the 1-D one-weight curve included), quantised;
 - each surface's box, minima, title and default start;
-- the tiny network's data (its 360 inputs and targets, as exact float64 JSON), and the two-weight
-  fit's training and validation samples with the validation least-squares weights (the same);
+- the tiny network's data (its 360 inputs and targets, as exact float64 JSON), and for the
+  two-weight fit each sample's :math:`G = X^\top X / N` and least-squares weights (the same),
+  from which the page computes both losses as ``linear_fit.excess_mse`` does;
 - the hyperparameters of every rule, from ``optimizers.HYPERPARAMETERS`` (the decay rate the
   "β" slider sets comes from ``optimizers.DECAY``; the others keep their defaults);
 - the slider grids ``LEARNING_RATES`` and ``BETAS``, and ``STEPS`` steps per path.
@@ -140,14 +141,10 @@ def _surface_entry(surface) -> dict:
         x, y = surfaces._tiny_net_data()
         entry["data"] = {"x": _floats(x), "y": _floats(y)}
     if surface.name == "two_weight_fit":
+        # The page needs each sample's G = X^T X / N and least-squares weights, not the samples.
         fit = linear_fit.make_fit(linear_fit.SURFACE_SEED)
-        # x flat, row by row: (x1, x2) of each example in turn.
-        entry["data"] = {"x": _floats(fit.X), "y": _floats(fit.y)}
-        entry["validation"] = {
-            "x": _floats(fit.X_val),
-            "y": _floats(fit.y_val),
-            "minimum": _floats(fit.w_val),
-        }
+        entry["data"] = {"gram": _floats(fit.gram)}
+        entry["validation"] = {"gram": _floats(fit.gram_val), "minimum": _floats(fit.w_val)}
     return entry
 
 

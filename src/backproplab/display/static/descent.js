@@ -96,27 +96,20 @@
         },
       };
     },
-    // linear_fit.mse on (x, y), x flat (x1, x2 of each example in turn), and its gradient.
+    // linear_fit.excess_mse and excess_mse_grad: (w - w*)^T G (w - w*) and 2 G (w - w*), in
+    // the Python's order, from each sample's G (gram, row by row) and minimum w*.
     two_weight_fit: function (entry) {
-      function mse(x, y, w) {
-        var total = 0;
-        for (var i = 0; i < y.length; i++) total += sq(w[0] * x[2 * i] + w[1] * x[2 * i + 1] - y[i]);
-        return total / y.length;
+      function excess(q, w) {
+        var g = q.gram, d1 = w[0] - q.minimum[0], d2 = w[1] - q.minimum[1];
+        return Math.max(d1 * (g[0] * d1 + g[1] * d2) + d2 * (g[2] * d1 + g[3] * d2), 0.0);
       }
-      var train = entry.data, val = entry.validation;
-      var floor = mse(train.x, train.y, entry.minima[0]);
-      var valFloor = mse(val.x, val.y, val.minimum);
+      var train = { gram: entry.data.gram, minimum: entry.minima[0] };
       return {
-        value: function (w) { return Math.max(mse(train.x, train.y, w) - floor, 0.0); },
-        val: function (w) { return Math.max(mse(val.x, val.y, w) - valFloor, 0.0); },
+        value: function (w) { return excess(train, w); },
+        val: function (w) { return excess(entry.validation, w); },
         grad: function (w) {
-          var x = train.x, y = train.y, g1 = 0, g2 = 0;
-          for (var i = 0; i < y.length; i++) {
-            var r = w[0] * x[2 * i] + w[1] * x[2 * i + 1] - y[i];
-            g1 += r * x[2 * i];
-            g2 += r * x[2 * i + 1];
-          }
-          return [2.0 * g1 / y.length, 2.0 * g2 / y.length];
+          var g = train.gram, d1 = w[0] - train.minimum[0], d2 = w[1] - train.minimum[1];
+          return [2.0 * (g[0] * d1 + g[1] * d2), 2.0 * (g[2] * d1 + g[3] * d2)];
         },
       };
     },
