@@ -39,6 +39,11 @@ Every surface here has its minimum value at 0, so ``value`` is also the gap to t
   :math:`\pm(2.604, 1.014)` (flipping both signs gives the same network) and a saddle at the
   origin; the valley is long and flat along :math:`w_1` (Hessian eigenvalues 0.0064 and 1.8),
   because the tanh saturates.
+- ``"two_weight_fit"``: the excess training MSE (like ``"tiny_net"``) of a linear model
+  :math:`w_1 x_1 + w_2 x_2` on 20 noisy examples with correlated inputs (``linear_fit``): a
+  long valley along :math:`w_1 - w_2`. The one surface with a validation loss, ``val_value``
+  (excess MSE on 200 more examples), which falls and then rises along gradient descent from
+  the origin (chapter 9); :func:`fit_surface` builds it on another sample.
 
 ``descend`` runs any optimizer with ``init`` / ``update`` (see ``backproplab.optimizers``)
 from a start point and returns the whole path, which is what the chapter 4 widgets draw.
@@ -54,11 +59,11 @@ from typing import Any
 
 import numpy as np
 
-from backproplab import datasets
+from backproplab import datasets, linear_fit
 from backproplab._types import ArrayLike, OptimizerLike
 from backproplab._validate import as_float_array, as_int, check_optimizer
 
-__all__ = ["SURFACES", "Surface", "descend", "get_surface"]
+__all__ = ["SURFACES", "Surface", "descend", "fit_surface", "get_surface"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +88,13 @@ class Surface:
         Known global minima (read-only).
     start : ndarray, shape (dim,)
         A start point that shows the surface's difficulty (read-only).
+    val_value_fn : callable or None
+        Raw formula of the validation loss, for a surface fitted to data with a validation
+        sample (``"two_weight_fit"``); None for the others.
+    val_value : callable or None
+        The validation loss, checked like ``value``: ``val_value(w)`` takes points of shape
+        (..., dim) and returns shape (...). None when the surface has no validation loss, so
+        ``if surface.val_value is not None`` tells whether to draw one.
     """
 
     name: str
@@ -94,12 +106,18 @@ class Surface:
     ylim: tuple[float, float]
     minima: np.ndarray
     start: np.ndarray
+    val_value_fn: Callable[[np.ndarray], np.ndarray | np.float64] | None = field(
+        default=None, repr=False
+    )
+    val_value: Callable[[ArrayLike], np.ndarray] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for attr, shape in (("minima", (-1, self.dim)), ("start", (self.dim,))):
             arr = np.array(getattr(self, attr), dtype=np.float64).reshape(shape)
             arr.setflags(write=False)
             object.__setattr__(self, attr, arr)
+        checked = None if self.val_value_fn is None else self._val_value
+        object.__setattr__(self, "val_value", checked)
 
     def value(self, w: ArrayLike) -> np.ndarray:
         r"""Loss :math:`L(w)`.
@@ -118,6 +136,12 @@ class Surface:
         w = self._points(w, "value")
         with np.errstate(over="ignore", invalid="ignore"):
             return np.asarray(self.value_fn(w), dtype=np.float64)
+
+    def _val_value(self, w: ArrayLike) -> np.ndarray:
+        """Validation loss at points of shape (..., dim), shape (...) (the ``val_value``)."""
+        w = self._points(w, "val_value")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(self.val_value_fn(w), dtype=np.float64)
 
     def grad(self, w: ArrayLike) -> np.ndarray:
         r"""Gradient :math:`\nabla L(w)` (a subgradient at kinks).
@@ -291,6 +315,42 @@ def _tiny_net_grad(w: np.ndarray) -> np.ndarray:
     return _tiny_net_blocks(w, grad)
 
 
+def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
+    r"""The two-weight least-squares surface on the sample ``linear_fit.make_fit(seed)``.
+
+    Parameters
+    ----------
+    seed : int >= 0
+        ``linear_fit.SURFACE_SEED`` gives ``SURFACES["two_weight_fit"]``.
+
+    Returns
+    -------
+    Surface
+        Named ``"two_weight_fit"``: ``value`` is the training loss
+        :math:`L(w) - L(w_\text{train})` and ``val_value`` the validation loss
+        :math:`L_\text{val}(w) - L_\text{val}(w_\text{val})`, both mean squared errors minus
+        their minimum (``linear_fit.excess_mse``); ``minima`` is the training least-squares weights,
+        ``start`` the origin (small initial weights); the box holds the origin and both
+        samples' least-squares weights with a margin of at least 1.
+    """
+    fit = linear_fit.make_fit(seed)
+    corners = np.stack([np.zeros(2), fit.w_train, fit.w_val])
+    lo = np.floor((corners.min(axis=0) - 1.0) * 2.0) / 2.0
+    hi = np.ceil((corners.max(axis=0) + 1.0) * 2.0) / 2.0
+    return Surface(
+        "two_weight_fit",
+        rf"Two-weight fit $w_1 x_1 + w_2 x_2$, sample {fit.seed} (excess training MSE)",
+        lambda w: linear_fit.excess_mse(fit.gram, fit.w_train, w),
+        lambda w: linear_fit.excess_mse_grad(fit.gram, fit.w_train, w),
+        2,
+        (float(lo[0]), float(hi[0])),
+        (float(lo[1]), float(hi[1])),
+        [fit.w_train],
+        [0.0, 0.0],
+        lambda w: linear_fit.excess_mse(fit.gram_val, fit.w_val, w),
+    )
+
+
 SURFACES: Mapping[str, Surface] = MappingProxyType(
     {
         s.name: s
@@ -379,6 +439,7 @@ SURFACES: Mapping[str, Surface] = MappingProxyType(
                 # Near the saddle at the origin, slightly off the line w2 = 0.
                 [-0.5, -0.05],
             ),
+            fit_surface(),
         )
     }
 )
@@ -392,8 +453,8 @@ def get_surface(name: str | Surface) -> Surface:
     ----------
     name : str or Surface
         A key of ``SURFACES`` (``"bowl"``, ``"rosenbrock"``, ``"beale"``, ``"himmelblau"``,
-        ``"saddle"``, ``"one_weight"``, ``"tiny_net"``); a ``Surface`` is passed through
-        unchanged, so callers can accept either.
+        ``"saddle"``, ``"one_weight"``, ``"tiny_net"``, ``"two_weight_fit"``); a ``Surface``
+        is passed through unchanged, so callers can accept either.
 
     Returns
     -------

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from backproplab import optimizers, surfaces
+from backproplab import linear_fit, optimizers, surfaces
 from backproplab.display import static_explorer
 
 
@@ -78,7 +78,50 @@ def test_the_tiny_networks_data_is_exact(data):
     # JSON floats round-trip: the page computes on the very same numbers.
     np.testing.assert_array_equal(entry["data"]["x"], x)
     np.testing.assert_array_equal(entry["data"]["y"], y)
-    assert all("data" not in e for e in data["surfaces"] if e["name"] != "tiny_net")
+    with_data = {e["name"] for e in data["surfaces"] if "data" in e}
+    assert with_data == {"tiny_net", "two_weight_fit"}
+
+
+def test_the_fits_curvatures_are_exact_and_only_it_has_validation(data):
+    entry = next(e for e in data["surfaces"] if e["name"] == "two_weight_fit")
+    fit = linear_fit.make_fit(linear_fit.SURFACE_SEED)
+    np.testing.assert_array_equal(np.reshape(entry["data"]["gram"], (2, 2)), fit.gram)
+    np.testing.assert_array_equal(entry["minima"], [fit.w_train])
+    val = entry["validation"]
+    np.testing.assert_array_equal(np.reshape(val["gram"], (2, 2)), fit.gram_val)
+    np.testing.assert_array_equal(val["minimum"], fit.w_val)
+    # G is the sample's X^T X / N: the surface's curvature
+    np.testing.assert_allclose(val["gram"], (fit.X_val.T @ fit.X_val / len(fit.X_val)).ravel())
+    assert float(surfaces.get_surface("two_weight_fit").val_value(val["minimum"])) == 0.0
+    assert [e["name"] for e in data["surfaces"] if "validation" in e] == ["two_weight_fit"]
+
+
+def test_the_first_view_can_be_another_surface():
+    data = static_explorer.explorer_data("two_weight_fit", 0.1, ["sgd"])
+    assert data["defaults"] == {
+        "surface": "two_weight_fit",
+        "lr": 0.1,
+        "beta": 0.9,
+        "optimizers": ["sgd"],
+    }
+    page = static_explorer.explorer_html(surface="two_weight_fit", lr=0.1, optimizers=["sgd"])
+    assert page == static_explorer.explorer_html("two_weight_fit", 0.1, ("sgd",))
+    assert page != static_explorer.explorer_html()
+    assert static_explorer.explorer_data()["defaults"]["surface"] == "bowl"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"surface": "bol"}, "surface must be one of"),
+        ({"lr": 0.05}, "lr must be a value of the slider"),
+        ({"optimizers": ["sdg"]}, "optimizers must be a non-empty list"),
+        ({"optimizers": []}, "optimizers must be a non-empty list"),
+    ],
+)
+def test_a_bad_first_view_is_refused(kwargs, match):
+    with pytest.raises(ValueError, match=f"explorer_html: {match}"):
+        static_explorer.explorer_html(**kwargs)
 
 
 def test_html_is_self_contained_deterministic_and_light(page):
@@ -88,14 +131,19 @@ def test_html_is_self_contained_deterministic_and_light(page):
     # nothing to fetch: no URL, no external script or stylesheet
     assert not re.search(r"https?://|src=|href=|@import|url\(", page)
     assert page.count("<script") == 2
-    for api in ("window.bplStaticExplorer", "window.bplDescent", "window.bplCanvas"):
+    for api in (
+        "window.bplStaticExplorer",
+        "window.bplDescent",
+        "window.bplCanvas",
+        "window.bplLossPanel",
+    ):
         assert api in page
 
 
 def test_the_page_script_keeps_every_file_under_600_lines():
     from importlib.resources import files
 
-    for name in ("canvas.js", "descent.js", "explorer.js", "explorer.css"):
+    for name in ("canvas.js", "descent.js", "losspanel.js", "explorer.js", "explorer.css"):
         text = (files("backproplab.display") / "static" / name).read_text("utf-8")
         assert len(text.splitlines()) <= 600, name
 

@@ -8,6 +8,8 @@ a local file is refused and fails the test: the explorer must work offline.
 
 - The page's descent (``window.bplDescent``, a JavaScript port) gives the paths of
   ``surfaces.descend`` to 1e-9 on every surface, rule and several learning rates and starts.
+- On the two-weight fit, the page's validation loss is ``Surface.val_value`` to 1e-9 along
+  paths, and choosing that surface draws the validation curve with its lowest step.
 - Each control redraws; a drag on the contours moves the start and changes the paths; each
   optimizer draws in its own colour; a URL with a state reopens that view; every control has
   an accessible name and works from the keyboard; a redraw takes under 50 ms.
@@ -197,6 +199,107 @@ def test_the_pages_descent_is_surfaces_descend(browser, fragment):
     print(f"page vs surfaces.descend: {whole} of {len(cases)} paths compared whole")
     assert whole >= 0.9 * len(cases), f"only {whole} of {len(cases)} paths compared whole"
     assert diverged >= 10  # divergence (NaN from the same step on) is compared too
+
+
+def test_the_pages_validation_loss_is_the_packages(browser, fragment):
+    """On the two-weight fit, the page's training and validation losses along its own paths
+    equal ``value`` and ``val_value`` along ``surfaces.descend``'s, to 1e-9."""
+    s = surfaces.get_surface("two_weight_fit")
+    cases = [
+        (name, lr, start)
+        for name in ("sgd", "momentum", "adam")
+        for lr in (0.0215, 0.1)
+        for start in ([0.0, 0.0], [-0.5, 1.5], [3.0, -1.0])
+    ]
+    with offline_page(browser) as (page, log):
+        _open(page, fragment.as_uri())
+        got = page.evaluate(
+            """cases => {
+                const data = JSON.parse(document.querySelector('script.bpl-data').textContent);
+                const entry = data.surfaces.find(e => e.name === 'two_weight_fit');
+                const f = window.bplDescent.surface(entry);
+                return cases.map(([name, lr, start]) => {
+                    const hp = Object.assign({lr: lr}, data.hparams[name]);
+                    if (data.decay[name]) hp[data.decay[name]] = 0.9;
+                    const w = window.bplDescent.descend(entry, name, hp, start, data.steps);
+                    const train = [], val = [];
+                    for (let k = 0; k <= data.steps; k++) {
+                        train.push(f.value([w[2 * k], w[2 * k + 1]]));
+                        val.push(f.val([w[2 * k], w[2 * k + 1]]));
+                    }
+                    return [train, val];
+                });
+            }""",
+            cases,
+        )
+        _clean(log)
+    lowest = []
+    for (name, lr, start), (train, val) in zip(cases, got, strict=True):
+        decay = optimizers.DECAY[name]
+        hp = {"lr": lr} | ({decay: 0.9} if decay else {})
+        path = surfaces.descend(s, optimizers.make_optimizer(name, **hp), start, STEPS)
+        assert np.isfinite(path).all()
+        where = f"{name}, lr={lr}, start={start}"
+        np.testing.assert_allclose(val, s.val_value(path), rtol=1e-9, atol=1e-12, err_msg=where)
+        np.testing.assert_allclose(train, s.value(path), rtol=1e-9, atol=1e-12, err_msg=where)
+        lowest.append(int(np.argmin(val)))
+    # the curves compared are not flat: most paths pass a lower validation loss than their end
+    assert sum(0 < k < STEPS for k in lowest) >= len(cases) // 2, lowest
+
+
+def test_choosing_the_fit_shows_its_validation_curve(browser, fragment):
+    s = surfaces.get_surface("two_weight_fit")
+    orange = COLOURS[0]  # sgd
+    with offline_page(browser) as (page, log):
+        _open(page, fragment.as_uri() + "?optimizers=sgd&lr=0.1")
+        assert page.get_attribute(ROOT, "data-validation") is None
+        assert "validation" not in page.inner_text(f"{ROOT} [data-role=readout]")
+        before = _drawing(page)
+        _control(page, "surface").select_option(value=str(list(surfaces.SURFACES).index(s.name)))
+        assert _state(page)["surface"] == "two_weight_fit" and _drawing(page) != before
+        path = surfaces.descend(s, optimizers.make_optimizer("sgd", lr=0.1), None, STEPS)
+        val = s.val_value(path)
+        shown = json.loads(page.get_attribute(ROOT, "data-validation"))["sgd"]
+        j = int(np.argmin(val))
+        assert shown["step"] == j and 0 < j < STEPS
+        np.testing.assert_allclose([shown["lowest"], shown["now"]], [val[j], val[-1]], rtol=1e-9)
+        readout = page.inner_text(f"{ROOT} [data-role=readout]")
+        assert f"validation loss {val[-1]:.3f}" in readout  # 3 significant digits, as the page
+        assert f"at step {j} of {STEPS}" in readout
+        # The dotted validation curve is drawn where val_value puts it, in sgd's colour, and
+        # not where the training loss is.
+        axes, flat, width = page.evaluate(
+            """root => {
+                const el = document.querySelector(root);
+                const c = el.querySelector('[data-role=loss-plot]');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+                return [el.bplLossAxes, Array.from(d.data), c.width];
+            }""",
+            ROOT,
+        )
+        rgba = np.array(flat, dtype=np.uint8).reshape(-1, width, 4)
+        ratio = width / page.evaluate(
+            "root => document.querySelector(root + ' [data-role=loss-plot]').clientWidth", ROOT
+        )
+        box, lo, hi = axes["box"], axes["lo"], axes["hi"]
+
+        def near(k, value):
+            x = (box["l"] + k / STEPS * box["w"]) * ratio
+            y = (box["t"] + (1 - (np.log10(value) - lo) / (hi - lo)) * box["h"]) * ratio
+            window = rgba[int(y) - 4 : int(y) + 5, int(x) - 6 : int(x) + 7]
+            return _pixels_near(window, orange, tolerance=40)
+
+        train = s.value(path)
+        for k in (100, 140):
+            assert abs(np.log10(val[k]) - np.log10(train[k])) > 0.5  # far apart on the plot
+            assert near(k, val[k]) >= 2, f"no validation curve at step {k}"
+            assert near(k, np.sqrt(val[k] * 10.0**hi)) == 0  # above it: nothing orange
+        assert near(j, val[j]) >= 10, "no diamond at the lowest validation loss"
+        # Back to a surface without validation: gone.
+        _control(page, "surface").select_option(value="0")
+        assert page.get_attribute(ROOT, "data-validation") is None
+        assert "validation" not in page.inner_text(f"{ROOT} [data-role=readout]")
+        _clean(log)
 
 
 # --- the reader's explorer -----------------------------------------------------------------

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backproplab import linear_fit
 from backproplab.gradcheck import numerical_gradient, relative_error
 from backproplab.optimizers import make_optimizer
-from backproplab.surfaces import SURFACES, Surface, descend, get_surface
+from backproplab.surfaces import SURFACES, Surface, descend, fit_surface, get_surface
 
 NAMES = list(SURFACES)
 TWO_D = [n for n in NAMES if SURFACES[n].dim == 2]
@@ -385,3 +386,67 @@ def test_tiny_net_descends_to_a_minimum():
     s = SURFACES["tiny_net"]
     path = descend(s, make_optimizer("adam", lr=0.05), None, 600)
     assert min(np.linalg.norm(path[-1] - m) for m in s.minima) < 0.05
+
+
+# --- the two-weight fit and its validation loss ----------------------------------------------
+
+
+def test_only_the_fit_has_a_validation_loss():
+    for name, s in SURFACES.items():
+        assert (s.val_value is None) == (name != "two_weight_fit"), name
+        assert (s.val_value_fn is None) == (s.val_value is None)
+
+
+def test_fit_training_loss_is_the_excess_mse_with_its_minimum_at_lstsq():
+    s = SURFACES["two_weight_fit"]
+    fit = linear_fit.make_fit(linear_fit.SURFACE_SEED)
+    w_star = np.linalg.lstsq(fit.X, fit.y, rcond=None)[0]
+    np.testing.assert_allclose(s.minima, [w_star], rtol=1e-12)
+    floor = np.mean((fit.X @ w_star - fit.y) ** 2)
+    for w in ([0.0, 0.0], [1.0, 2.0], [-0.5, 1.5]):
+        direct = np.mean((fit.X @ np.array(w) - fit.y) ** 2) - floor
+        np.testing.assert_allclose(s.value(w), direct, rtol=1e-12)
+    np.testing.assert_array_equal(s.start, [0.0, 0.0])
+
+
+def test_fit_validation_loss_is_the_excess_mse_on_the_other_sample(rng):
+    s = SURFACES["two_weight_fit"]
+    fit = linear_fit.make_fit(linear_fit.SURFACE_SEED)
+    w_val = np.linalg.lstsq(fit.X_val, fit.y_val, rcond=None)[0]
+    floor = np.mean((fit.X_val @ w_val - fit.y_val) ** 2)
+    points = rng.uniform(-2, 3, size=(5, 2))
+    direct = [np.mean((fit.X_val @ w - fit.y_val) ** 2) - floor for w in points]
+    np.testing.assert_allclose(s.val_value(points), direct, rtol=1e-11)
+    assert float(s.val_value(w_val)) < 1e-14
+    # not the training loss under another name
+    assert not np.allclose(s.val_value(points), s.value(points))
+    grid = rng.uniform(-2, 3, size=(3000, 2))  # more than one block of 2048 rows
+    np.testing.assert_allclose(
+        s.val_value(grid)[[0, 2048, 2999]], s.val_value(grid[[0, 2048, 2999]])
+    )
+    with pytest.raises(ValueError, match=r"two_weight_fit.val_value: w has shape \(3,\)"):
+        s.val_value([1.0, 2.0, 3.0])
+
+
+def test_fit_surface_on_other_seeds():
+    for seed in (0, 5):
+        s = fit_surface(seed)
+        fit = linear_fit.make_fit(seed)
+        np.testing.assert_allclose(s.minima[0], fit.w_train)
+        assert float(s.value(fit.w_train)) == 0.0 and float(s.val_value(fit.w_val)) < 1e-14
+        for w in (np.zeros(2), fit.w_train, fit.w_val):
+            assert s.xlim[0] + 1 <= w[0] <= s.xlim[1] - 1 and s.ylim[0] + 1 <= w[1] <= s.ylim[1] - 1
+    assert fit_surface().value([1.0, 1.0]) == SURFACES["two_weight_fit"].value([1.0, 1.0])
+
+
+def test_gradient_descent_on_the_fit_passes_a_lower_validation_loss_than_it_ends_at():
+    # The surface's sample was chosen for this: along plain GD from the origin the validation
+    # loss falls, bottoms out early and climbs again while the path reaches the training minimum.
+    s = SURFACES["two_weight_fit"]
+    path = descend(s, make_optimizer("sgd", lr=0.1), None, 150)
+    val = s.val_value(path)
+    k = int(np.argmin(val))
+    assert 0 < k < 30
+    assert np.all(np.diff(val[: k + 1]) < 0) and np.all(np.diff(val[k:]) > 0)
+    assert val[k] < 0.1 * val[-1]
+    assert np.linalg.norm(path[-1] - s.minima[0]) < 0.2

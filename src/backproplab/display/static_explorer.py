@@ -4,7 +4,10 @@ A reader of the online book has no kernel, so the page computes the paths itself
 JavaScript (``static/descent.js``) is a port of the six update rules of
 ``backproplab.optimizers`` and of the gradients of every surface in ``surfaces.SURFACES``,
 run like ``surfaces.descend`` from wherever the reader clicks or drags on the contour plot
-(``static/explorer.js`` is the viewer, ``static/canvas.js`` its drawing helpers). The browser
+(``static/explorer.js`` is the viewer, ``static/canvas.js`` its drawing helpers and
+``static/losspanel.js`` its loss panel). On the one surface with a validation loss
+(``"two_weight_fit"``) the page computes that too and draws it next to the training loss, dotted,
+with a diamond at each optimizer's lowest validation loss so far. The browser
 test ``tests/e2e/test_explorer_browser.py`` checks the port against the package: the JavaScript
 paths equal ``surfaces.descend``'s to 1e-9 on every surface and rule (up to the step where a
 path turns chaotic, if it does: there any two roundings part). What the page cannot compute
@@ -12,14 +15,18 @@ cheaply is precomputed here, at build time:
 
 - the contour lines of every surface (the 1-D one-weight curve included), quantised;
 - each surface's box, minima, title and default start;
-- the tiny network's data (its 360 inputs and targets, as exact float64 JSON);
+- the tiny network's data (its 360 inputs and targets, as exact float64 JSON), and for the
+  two-weight fit each sample's :math:`G = X^\top X / N` and least-squares weights (the same),
+  from which the page computes both losses as ``linear_fit.excess_mse`` does;
 - the hyperparameters of every rule, from ``optimizers.HYPERPARAMETERS`` (the decay rate the
   "β" slider sets comes from ``optimizers.DECAY``; the others keep their defaults);
 - the slider grids ``LEARNING_RATES`` and ``BETAS``, and ``STEPS`` steps per path.
 
 :func:`explorer_html` returns one self-contained HTML fragment: that data as compact JSON, the
 viewer's CSS and JavaScript inline, no CDN, nothing fetched, the same bytes for the same
-package version. A chapter shows it with ``IPython.display.HTML(explorer_html())``. The
+package version. A chapter shows it with ``IPython.display.HTML(explorer_html())``, or opens it
+on another surface, learning rate or set of optimizers with the arguments of
+:func:`explorer_html` (chapter 9: the two-weight fit). The
 viewer keeps its whole state (surface, optimizers, learning rate, β, start, step) in the
 page's address, so a link reopens the same view.
 
@@ -41,7 +48,7 @@ import json
 
 import numpy as np
 
-from backproplab import __version__, optimizers, surfaces
+from backproplab import __version__, linear_fit, optimizers, surfaces
 
 __all__ = ["BETAS", "LEARNING_RATES", "STEPS", "explorer_data", "explorer_html"]
 
@@ -77,6 +84,7 @@ _PLAIN_TITLES = {
     "saddle": "Saddle x² − y² + y⁴/4 + 1",
     "one_weight": "One-weight error |0.3w − 0.8|",
     "tiny_net": "Tiny network w₂·tanh(w₁x) on digits 0 vs 1",
+    "two_weight_fit": "Two-weight fit w₁x₁ + w₂x₂, training and validation",
 }
 
 
@@ -132,6 +140,11 @@ def _surface_entry(surface) -> dict:
     if surface.name == "tiny_net":
         x, y = surfaces._tiny_net_data()
         entry["data"] = {"x": _floats(x), "y": _floats(y)}
+    if surface.name == "two_weight_fit":
+        # The page needs each sample's G = X^T X / N and least-squares weights, not the samples.
+        fit = linear_fit.make_fit(linear_fit.SURFACE_SEED)
+        entry["data"] = {"gram": _floats(fit.gram)}
+        entry["validation"] = {"gram": _floats(fit.gram_val), "minimum": _floats(fit.w_val)}
     return entry
 
 
@@ -144,7 +157,7 @@ def _hyperparameters() -> dict:
 
 
 @functools.cache
-def _data_json() -> str:
+def _data_json(surface: str, lr: float, shown: tuple[str, ...]) -> str:
     data = {
         "version": 2,
         "package": __version__,
@@ -157,10 +170,10 @@ def _data_json() -> str:
         "hparams": _hyperparameters(),
         "optimizers": list(optimizers.OPTIMIZER_NAMES),
         "defaults": {
-            "surface": DEFAULTS["surface"],
-            "lr": DEFAULTS["lr"],
+            "surface": surface,
+            "lr": lr,
             "beta": DEFAULTS["beta"],
-            "optimizers": list(DEFAULTS["optimizers"]),
+            "optimizers": list(shown),
         },
         "surfaces": [_surface_entry(s) for s in surfaces.SURFACES.values()],
     }
@@ -168,17 +181,53 @@ def _data_json() -> str:
     return json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=True)
 
 
-def explorer_data() -> dict:
-    """What the page needs besides its script, as a dict (the JSON :func:`explorer_html` embeds)."""
-    return json.loads(_data_json())
+def _first_view(surface: str | None, lr: float | None, shown: object) -> tuple:
+    """Check :func:`explorer_html`'s arguments; each None is the ``DEFAULTS`` value."""
+    fn = "explorer_html"
+    surface = DEFAULTS["surface"] if surface is None else surface
+    if surface not in surfaces.SURFACES:
+        raise ValueError(f"{fn}: surface must be one of {list(surfaces.SURFACES)}, got {surface!r}")
+    lr = DEFAULTS["lr"] if lr is None else lr
+    if lr not in LEARNING_RATES:
+        raise ValueError(f"{fn}: lr must be a value of the slider, LEARNING_RATES; got {lr!r}")
+    shown = DEFAULTS["optimizers"] if shown is None else tuple(shown)
+    unknown = [n for n in shown if n not in optimizers.OPTIMIZER_NAMES]
+    if unknown or not shown:
+        raise ValueError(
+            f"{fn}: optimizers must be a non-empty list of {list(optimizers.OPTIMIZER_NAMES)}, "
+            f"got {list(shown)}"
+        )
+    return surface, float(lr), shown
+
+
+def explorer_data(
+    surface: str | None = None, lr: float | None = None, optimizers: object = None
+) -> dict:
+    """What the page needs besides its script, as a dict (the JSON :func:`explorer_html` embeds
+    with the same arguments)."""
+    return json.loads(_data_json(*_first_view(surface, lr, optimizers)))
 
 
 def _static(name: str) -> str:
     return (importlib.resources.files("backproplab.display") / "static" / name).read_text("utf-8")
 
 
-def explorer_html() -> str:
+def explorer_html(
+    surface: str | None = None, lr: float | None = None, optimizers: object = None
+) -> str:
     """A self-contained HTML fragment with the offline descent explorer.
+
+    Parameters
+    ----------
+    surface : str, optional
+        The surface shown first, a key of ``surfaces.SURFACES``; ``DEFAULTS["surface"]``
+        (the bowl) by default. Chapter 9 opens on ``"two_weight_fit"``.
+    lr : float, optional
+        The first learning rate, one of ``LEARNING_RATES``; ``DEFAULTS["lr"]`` by default.
+    optimizers : sequence of str, optional
+        The optimizers shown first; ``DEFAULTS["optimizers"]`` by default.
+
+    The reader may change all three, and a URL with a state overrides them.
 
     Returns
     -------
@@ -193,10 +242,13 @@ def explorer_html() -> str:
         bug reports. ``window.bplStaticExplorer.descend`` exposes the page's descent (used by
         the browser test to compare it with ``surfaces.descend``).
     """
-    data = _data_json()
+    data = _data_json(*_first_view(surface, lr, optimizers))
     css = _static("explorer.css")
-    # The drawing helpers, the descent and the viewer, in that order, in one script.
-    js = "\n".join(_static(name) for name in ("canvas.js", "descent.js", "explorer.js"))
+    # The drawing helpers, the descent, the loss panel and the viewer, in that order, in one
+    # script.
+    js = "\n".join(
+        _static(name) for name in ("canvas.js", "descent.js", "losspanel.js", "explorer.js")
+    )
     if "</script" in data.lower() or "</script" in js.lower():
         raise RuntimeError("explorer_html: a '</script' inside the embedded data or script")
     return (

@@ -137,7 +137,7 @@
 
 
   window.bplCanvas = {
-    COLORS: COLORS, FRAME_MS: FRAME_MS, INK: INK, GRID: GRID,
+    COLORS: COLORS, FRAME_MS: FRAME_MS, INK: INK, GRID: GRID, TICK_FONT: TICK_FONT,
     decode: decode, el: el, nearest: nearest, fmt: fmt, niceTicks: niceTicks, tickText: tickText,
     power10: power10, setupCanvas: setupCanvas, frameBox: frameBox, xTicks: xTicks,
     yTicks: yTicks, axisLabels: axisLabels,

@@ -6,6 +6,7 @@
  * a relative 1e-9 on every surface and rule). window.bplDescent.descend(entry, name, hp,
  * start, steps) returns the path as a Float64Array of (steps + 1) * dim numbers; as in
  * Python, a non-finite gradient or iterate ends the run and the rest of the path is NaN.
+ * A surface with a validation loss (two_weight_fit) also has val(w), as Surface.val_value.
  */
 (function () {
   "use strict";
@@ -13,8 +14,9 @@
 
   function sq(a) { return a * a; }
 
-  // Each formula takes the surface's JSON entry (for the tiny network's data) and returns
-  // {value(w), grad(w)} on a plain array w of length dim.
+  // Each formula takes the surface's JSON entry (for the data of the tiny network and of the
+  // two-weight fit) and returns {value(w), grad(w)} on a plain array w of length dim, and
+  // val(w) too on the one surface with a validation loss.
   var FORMULAS = {
     bowl: function () {
       return {
@@ -91,6 +93,23 @@
             g2 += r * h;
           }
           return [g1 / n, g2 / n];
+        },
+      };
+    },
+    // linear_fit.excess_mse and excess_mse_grad: (w - w*)^T G (w - w*) and 2 G (w - w*), in
+    // the Python's order, from each sample's G (gram, row by row) and minimum w*.
+    two_weight_fit: function (entry) {
+      function excess(q, w) {
+        var g = q.gram, d1 = w[0] - q.minimum[0], d2 = w[1] - q.minimum[1];
+        return Math.max(d1 * (g[0] * d1 + g[1] * d2) + d2 * (g[2] * d1 + g[3] * d2), 0.0);
+      }
+      var train = { gram: entry.data.gram, minimum: entry.minima[0] };
+      return {
+        value: function (w) { return excess(train, w); },
+        val: function (w) { return excess(entry.validation, w); },
+        grad: function (w) {
+          var g = train.gram, d1 = w[0] - train.minimum[0], d2 = w[1] - train.minimum[1];
+          return [2.0 * (g[0] * d1 + g[1] * d2), 2.0 * (g[2] * d1 + g[3] * d2)];
         },
       };
     },

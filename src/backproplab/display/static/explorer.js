@@ -2,7 +2,8 @@
  *
  * Reads its data from the JSON script element (class "bpl-data") inside each
  * .bpl-static-explorer element (see backproplab/static_explorer.py), builds the controls and
- * draws on two canvases. The paths are computed here, by window.bplDescent (descent.js), from
+ * draws on two canvases (the loss panel by window.bplLossPanel, losspanel.js). The paths are
+ * computed here, by window.bplDescent (descent.js), from
  * the start the reader picks: a click or a drag on the contour plot, the arrow keys on it, or
  * the two start sliders. The whole state lives in the page's address (?surface=...&lr=...),
  * so a link reopens the same view. No network, no dependencies.
@@ -15,9 +16,9 @@
   }
 
   var C = window.bplCanvas;
-  var COLORS = C.COLORS, FRAME_MS = C.FRAME_MS, INK = C.INK, GRID = C.GRID;
+  var COLORS = C.COLORS, FRAME_MS = C.FRAME_MS, INK = C.INK;
   var decode = C.decode, el = C.el, nearest = C.nearest, fmt = C.fmt, niceTicks = C.niceTicks;
-  var tickText = C.tickText, power10 = C.power10, setupCanvas = C.setupCanvas;
+  var tickText = C.tickText, setupCanvas = C.setupCanvas;
   var frameBox = C.frameBox, xTicks = C.xTicks, yTicks = C.yTicks, axisLabels = C.axisLabels;
   var uid = 0;
   var PARAMS = ["surface", "optimizers", "lr", "beta", "start", "step"];
@@ -133,7 +134,10 @@
       "aria-label": "Contour plot with the descent paths. Click or drag to choose the start; " +
         "arrow keys move it (with Shift, five times farther), Home puts it back.",
     }, plots);
-    var lossCanvas = el("canvas", { "data-role": "loss-plot", role: "img", "aria-label": "loss per step, log scale" }, plots);
+    var lossCanvas = el("canvas", {
+      "data-role": "loss-plot", role: "img",
+      "aria-label": "loss per step, log scale (with the validation loss dotted, where the surface has one)",
+    }, plots);
     var W1, H1, W2, H2, ctx1, ctx2, ratio = 1, background = null;
 
     var player = el("div", { class: "bpl-se-player" }, root);
@@ -189,22 +193,26 @@
       return hp;
     }
 
-    // The path of one optimizer for the current settings: positions, losses and the last
-    // finite step. Cached, so moving the step slider or playing recomputes nothing.
+    // The path of one optimizer for the current settings: positions, losses (and validation
+    // losses, or null) and the last finite step. Cached, so moving the step slider or playing
+    // recomputes nothing.
     function path(name) {
       var s = surface(), hp = hyperparameters(name);
       var key = [s.name, name, JSON.stringify(hp), state.start.join(",")].join("|");
       if (cache[key]) return cache[key];
       var w = D.descend(s, name, hp, state.start, data.steps), f = D.surface(s), d = s.dim;
       var n = data.steps + 1, loss = new Float64Array(n).fill(NaN), last = 0;
+      var val = f.val ? new Float64Array(n).fill(NaN) : null;
       for (var k = 0; k < n; k++) {
         if (isNaN(w[k * d])) break;
-        loss[k] = f.value(Array.prototype.slice.call(w, k * d, k * d + d));
+        var wk = Array.prototype.slice.call(w, k * d, k * d + d);
+        loss[k] = f.value(wk);
+        if (val) val[k] = f.val(wk);
         last = k;
       }
       if (cacheSize > 400) { cache = {}; cacheSize = 0; }
       cacheSize += 1;
-      return (cache[key] = { w: w, loss: loss, last: last, dim: d });
+      return (cache[key] = { w: w, loss: loss, val: val, last: last, dim: d });
     }
 
     // What the left panel draws for step k: (w1, w2), or (w, L(w)) on the 1-D curve.
@@ -318,65 +326,11 @@
     }
 
     function drawLoss() {
-      var box = { l: 62, t: 8, w: W2 - 62 - 12, h: H2 - 8 - 42 };
-      ctx2.clearRect(0, 0, W2, H2);
-      ctx2.fillStyle = "#ffffff";
-      ctx2.fillRect(0, 0, W2, H2);
-      // Every path starts at the same point; a diverging path is clipped at the top instead
-      // of squashing the others against the bottom.
-      var lo = Infinity, hi = -Infinity;
-      function log(v) { return Math.log(Math.max(v, 1e-30)) / Math.LN10; }
-      state.optimizers.forEach(function (name) {
+      var series = state.optimizers.map(function (name) {
         var p = path(name);
-        hi = Math.max(hi, log(p.loss[0]) + 1);
-        for (var i = 0; i <= p.last; i++) lo = Math.min(lo, log(p.loss[i]));
+        return { color: color(name), loss: p.loss, val: p.val, last: p.last };
       });
-      if (!isFinite(lo)) { lo = -1; hi = 1; }
-      hi = Math.ceil(hi);
-      lo = Math.min(Math.floor(Math.max(lo, hi - 12)), hi - 1);
-      function lx(i) { return box.l + (i / data.steps) * box.w; }
-      function ly(v) { return box.t + (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo)) * box.h; }
-      var every = Math.max(1, Math.ceil((hi - lo) / Math.max(2, Math.floor(box.h / 32))));
-      var decades = [];
-      for (var d = hi; d >= lo; d -= every) decades.push(d);
-      ctx2.strokeStyle = GRID;
-      ctx2.lineWidth = 1;
-      decades.forEach(function (dd) {
-        var y = Math.round(ly(dd)) + 0.5;
-        ctx2.beginPath();
-        ctx2.moveTo(box.l, y);
-        ctx2.lineTo(box.l + box.w, y);
-        ctx2.stroke();
-      });
-      ctx2.save();
-      ctx2.beginPath();
-      ctx2.rect(box.l, box.t, box.w, box.h);
-      ctx2.clip();
-      ctx2.strokeStyle = "#999";
-      ctx2.setLineDash([3, 3]);
-      ctx2.beginPath();
-      ctx2.moveTo(Math.round(lx(state.frame)) + 0.5, box.t);
-      ctx2.lineTo(Math.round(lx(state.frame)) + 0.5, box.t + box.h);
-      ctx2.stroke();
-      ctx2.setLineDash([]);
-      state.optimizers.forEach(function (name) {
-        var p = path(name), last = Math.min(state.frame, p.last);
-        ctx2.strokeStyle = color(name);
-        ctx2.lineWidth = 1.6;
-        ctx2.lineJoin = "round";
-        ctx2.beginPath();
-        for (var i = 0; i <= last; i++) {
-          if (i === 0) ctx2.moveTo(lx(i), ly(log(p.loss[i])));
-          else ctx2.lineTo(lx(i), ly(log(p.loss[i])));
-        }
-        ctx2.stroke();
-      });
-      ctx2.restore();
-      frameBox(ctx2, box);
-      var st = niceTicks(0, data.steps, box.w / 70);
-      xTicks(ctx2, box, st.values, lx, function (v) { return tickText(v, st.step); });
-      yTicks(ctx2, box, decades, ly, power10);
-      axisLabels(ctx2, W2, H2, box, "step", "loss L(w) (log scale)");
+      root.bplLossAxes = window.bplLossPanel.draw(ctx2, W2, H2, series, data.steps, state.frame);
     }
 
     function startText() {
@@ -398,8 +352,26 @@
           return;
         }
         var w = s.dim === 2 ? "w = (" + fmt(p.w[2 * k]) + ", " + fmt(p.w[2 * k + 1]) + ")" : "w = " + fmt(p.w[k]);
-        el("span", { text: name + ": step " + k + ", " + w + ", L(w) = " + fmt(p.loss[k]) }, row);
+        var text = name + ": step " + k + ", " + w + ", L(w) = " + fmt(p.loss[k]);
+        if (p.val) {
+          var best = window.bplLossPanel.lowest(p.val, k);
+          text += "; validation loss " + fmt(p.val[k]) + ", lowest " + fmt(best.value) +
+            " at step " + best.step + " of " + k;
+        }
+        el("span", { text: text }, row);
       });
+    }
+
+    // On a surface with a validation loss: each optimizer's lowest validation loss among the
+    // steps shown, its step and the loss at the step shown (null on the other surfaces).
+    function validation() {
+      if (!D.surface(surface()).val) return null;
+      var out = {};
+      state.optimizers.forEach(function (name) {
+        var p = path(name), k = Math.min(state.frame, p.last), best = window.bplLossPanel.lowest(p.val, k);
+        out[name] = { lowest: best.value, step: best.step, now: p.val[k] };
+      });
+      return out;
     }
 
     function currentState() {
@@ -456,6 +428,9 @@
       drawLoss();
       drawReadout();
       root.setAttribute("data-state", JSON.stringify(currentState()));
+      var v = validation();
+      if (v) root.setAttribute("data-validation", JSON.stringify(v));
+      else root.removeAttribute("data-validation");
       if (!state.playing) writeUrl();
       var ms = performance.now() - t0;
       root.bplTimings.push(ms);

@@ -5,7 +5,8 @@ Each reference optimizer has its Okabe-Ito colour (``plotting.color`` in the ord
 optimizer takes the *same* colour, so it is read next to the reference it should match, and is
 told apart by its dash and its open triangle markers: a correct rule is a dashed line lying on
 the solid one, the reference showing through the gaps. Custom optimizers are black, dash-dot,
-with square markers.
+with square markers. On a surface with a validation loss, each racer's validation loss is
+dotted in its colour, with a diamond at its lowest point, and the legend says so.
 """
 
 from __future__ import annotations
@@ -48,6 +49,24 @@ def line_style(kind, color):
     return {"color": color, "linestyle": "-", "lw": 1.8, "zorder": 3.0}
 
 
+def val_line_style(color):
+    """Keyword arguments of a racer's validation-loss line: its colour, dotted."""
+    return {"color": color, "linestyle": (0, (1.0, 1.6)), "lw": 2.0, "zorder": 2.8}
+
+
+def best_style(color):
+    """Keyword arguments of the marker at a racer's lowest validation loss."""
+    return {
+        "marker": "D",
+        "linestyle": "none",
+        "color": color,
+        "markersize": 7,
+        "mec": "black",
+        "mew": 0.8,
+        "zorder": 4.0,
+    }
+
+
 def point_style(kind, color):
     """Keyword arguments of the marker at a racer's current step."""
     marker = {"yours": "^", "custom": "s"}.get(kind, "o")
@@ -66,8 +85,11 @@ def _proxy(kind, color):
     return Line2D([], [], **style)
 
 
-def legend(ax, racers, shown):
+def legend(ax, racers, shown, validation=False):
     """Put the legend right of ``ax``: one row per optimizer, its reference and yours paired.
+
+    With ``validation``, three more rows (in grey) tell the training line, the dotted
+    validation line and the diamond at the lowest validation loss apart.
 
     Parameters
     ----------
@@ -101,6 +123,14 @@ def legend(ax, racers, shown):
         else:
             handles.append((kinds.get(REFERENCE, blank), kinds.get(YOURS, blank)))
         labels.append(key)
+    if validation:
+        grey = "0.35"
+        handles += [
+            Line2D([], [], **line_style(REFERENCE, grey)),
+            Line2D([], [], **val_line_style(grey)),
+            Line2D([], [], **best_style(grey)),
+        ]
+        labels += ["training", "validation", "lowest validation"]
     return ax.legend(
         handles,
         labels,
@@ -115,6 +145,14 @@ def legend(ax, racers, shown):
         fontsize="small",
         frameon=False,
     )
+
+
+def lowest_note(lowest, j):
+    """The readout's validation cell: ``lowest`` is (value, step, value now) or None."""
+    if lowest is None:
+        return ""
+    best, step, now = lowest
+    return f"lowest {best:.4g} at step {step} of {j}; at step {j}: {now:.4g}"
 
 
 def match_note(yours, reference):

@@ -23,6 +23,10 @@ the reference's colour but dashed with open triangles (``_explorer_style``), pai
 reference in the legend; by default only the optimizers given rules are shown, each next to its
 reference, and the readout says whether each rule's path matches the reference. A rule or
 optimizer that raises or returns the wrong shape is reported in the widget, never raised.
+
+On a surface with a validation loss (``"two_weight_fit"``), the loss panel draws each racer's
+validation loss next to its training loss and marks its lowest point, and the readout gives
+that step (``_explorer_loss``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from backproplab.display.widgets._canvas import (
     prime,
     serialized,
 )
+from backproplab.display.widgets._explorer_loss import LossPanel
 
 __all__ = ["DescentExplorer", "descent_explorer"]
 
@@ -90,6 +95,10 @@ class DescentExplorer(Displayable):
         The whole explorer (CSS class ``bpl-explorer``); display it in a notebook.
     paths : dict[str, ndarray]
         The current path (steps + 1, dim) of every shown optimizer, by label.
+    lowest_val : dict[str, tuple]
+        On a surface with a validation loss: for every shown optimizer, (lowest validation
+        loss among the steps shown, its step, validation loss at the step shown); empty on
+        the other surfaces.
     errors : dict[str, str]
         The error message of every optimizer that failed, by label.
     """
@@ -136,6 +145,7 @@ class DescentExplorer(Displayable):
         shown = [*optimizers, *(n + style.YOURS_SUFFIX for n in rules), *(custom or {})]
         self.paths: dict[str, np.ndarray] = {}
         self.errors: dict[str, str] = {}
+        self.lowest_val: dict[str, tuple[float, int, float]] = {}
         self._cache: dict[tuple, tuple[np.ndarray | None, str | None]] = {}
         self._busy = False
         self._background = None
@@ -244,7 +254,9 @@ class DescentExplorer(Displayable):
         self.ax = self.figure.add_axes(
             (0.06, 0.14, 0.39, 0.76), projection="3d" if three_d else None
         )
-        self.loss_ax = self.figure.add_axes((0.52, 0.14, 0.29, 0.76))
+        racers = {label: (self._racers[label][0], kind) for label, kind in self._kinds.items()}
+        self.loss_panel = LossPanel(self.figure, s, racers, self.steps.value)
+        self.loss_ax, self.loss_lines = self.loss_panel.ax, self.loss_panel.lines
         if three_d:
             n = 60
             X, Y = np.meshgrid(np.linspace(*s.xlim, n), np.linspace(*s.ylim, n))
@@ -257,7 +269,7 @@ class DescentExplorer(Displayable):
                 self.ax.plot(*s.minima.T, "k*", markersize=10)
             else:
                 self.ax.plot(s.minima[:, 0], s.value(s.minima), "k*", markersize=10)
-        self.lines, self.points, self.loss_lines = {}, {}, {}
+        self.lines, self.points = {}, {}
         empty = ([], [], []) if three_d else ([], [])
         for label, kind in self._kinds.items():
             color = style.kind_color(self._racers[label][0])[1]
@@ -265,9 +277,6 @@ class DescentExplorer(Displayable):
             (self.lines[label],) = self.ax.plot(*empty, label=label, animated=True, **line_kw)
             (self.points[label],) = self.ax.plot(
                 *empty, animated=True, zorder=4, **style.point_style(kind, color)
-            )
-            (self.loss_lines[label],) = self.loss_ax.plot(
-                [], [], label=label, animated=True, **line_kw
             )
         self._start_marker = self.ax.plot(
             *(([], [], []) if three_d else ([], [])),
@@ -277,30 +286,13 @@ class DescentExplorer(Displayable):
             markersize=8,
             animated=True,
         )[0]
-        self._frame_marker = self.loss_ax.axvline(0.0, color="0.7", lw=1, animated=True)
         self._legend()
-        self.loss_ax.set_yscale("log")
-        self.loss_ax.set(xlabel="step", ylabel="L(w)", xlim=(0, max(1, self.steps.value)))
-        self.loss_ax.set_ylim(*self._loss_limits())
-        self.loss_ax.grid(True, which="major", alpha=0.3)
         self._three_d = three_d
 
     def _legend(self):
         racers = {label: (self._racers[label][0], kind) for label, kind in self._kinds.items()}
         shown = {label for label, box in self.checkboxes.items() if box.value}
-        return style.legend(self.loss_ax, racers, shown)
-
-    def _loss_limits(self):
-        s = self._surface
-        if s.dim == 1:
-            w = np.linspace(*s.xlim, 200)[:, None]
-        else:
-            X, Y = np.meshgrid(np.linspace(*s.xlim, 60), np.linspace(*s.ylim, 60))
-            w = np.stack([X, Y], axis=-1)
-        top = float(np.max(s.value(w)))
-        # Fixed per surface, so a slider move never rescales the axis (which would force a
-        # full redraw instead of a blit).
-        return top * 1e-9, top * 10.0
+        return style.legend(self.loss_ax, racers, shown, self.loss_panel.validation)
 
     # ---- computing -----------------------------------------------------------------------
 
@@ -383,18 +375,18 @@ class DescentExplorer(Displayable):
         """Set every animated artist's data for the current step, then blit."""
         k = self.frame.value
         rows = []
-        lo = self.loss_ax.get_ylim()[0]
+        self.lowest_val = {}
         every = style.markevery(self.steps.value)
         for label in self._racers:
-            line, point, loss_line = self.lines[label], self.points[label], self.loss_lines[label]
+            line, point = self.lines[label], self.points[label]
             path = self.paths.get(label)
             visible = path is not None
-            for artist in (line, point, loss_line):
+            for artist in (line, point):
                 artist.set_visible(visible)
             if not visible:
+                self.loss_panel.hide(label)
                 continue
             line.set_markevery(every)
-            loss_line.set_markevery(every)
             coords, loss = self._display(path[: k + 1])
             last = np.flatnonzero(np.isfinite(loss))
             j = int(last[-1]) if len(last) else 0
@@ -404,22 +396,27 @@ class DescentExplorer(Displayable):
             else:
                 line.set_data(*coords)
                 point.set_data(*(c[j : j + 1] for c in coords))
-            loss_line.set_data(np.arange(len(loss)), np.maximum(loss, lo))
-            rows.append(self._readout_row(label, path, j, k))
+            lowest = self.loss_panel.show(label, path[: k + 1], loss, every)
+            if lowest is not None:
+                self.lowest_val[label] = lowest
+            rows.append(self._readout_row(label, path, j, k, lowest))
         start = self._display(np.asarray(self._start)[None, :])[0]
         if self._three_d:
             self._start_marker.set_data_3d(*start)
         else:
             self._start_marker.set_data(*start)
-        self._frame_marker.set_xdata([k, k])
+        self.loss_panel.set_frame(k)
+        val_head = "<th align=left>validation loss</th>" if self.loss_panel.validation else ""
         self.readout.value = (
             "<table style='font-family:monospace;font-size:12px'>"
             "<tr><th align=left>optimizer</th><th>step</th><th>w</th><th>L(w)</th>"
-            "<th>|∇L(w)|</th><th align=left>your rule</th></tr>" + "".join(rows) + "</table>"
+            f"<th>|∇L(w)|</th>{val_head}<th align=left>your rule</th></tr>"
+            + "".join(rows)
+            + "</table>"
         )
         self._blit()
 
-    def _readout_row(self, label, path, j, k):
+    def _readout_row(self, label, path, j, k, lowest=None):
         w = path[j]
         with np.errstate(over="ignore", invalid="ignore"):  # a far-out point has a huge gradient
             g = self._surface.grad(w)
@@ -431,6 +428,7 @@ class DescentExplorer(Displayable):
             "(" + ", ".join(f"{x:.4g}" for x in w) + ")",
             f"{float(self._surface.value(w)):.4g}",
             f"{float(np.sqrt(np.sum(np.square(g / scale)))) * scale:.4g}",
+            *((style.lowest_note(lowest, j),) if self.loss_panel.validation else ()),
             html.escape(self._verdict(label, path)),
         )
         return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
@@ -446,9 +444,8 @@ class DescentExplorer(Displayable):
         return [
             *self.lines.values(),
             *self.points.values(),
-            *self.loss_lines.values(),
+            *self.loss_panel.artists(),
             self._start_marker,
-            self._frame_marker,
         ]
 
     def _draw_animated(self):
