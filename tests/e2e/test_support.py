@@ -291,7 +291,9 @@ def run_grouped(tmp_path, *plugins):
     (tmp_path / "test_grouped.py").write_text(GROUPED)
     (tmp_path / "drop_groups.py").write_text(DROP_GROUPS)
     path = os.pathsep.join([str(TESTS), str(tmp_path), os.environ.get("PYTHONPATH", "")])
-    options = ["-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup"]
+    # -rN: no short summary, whose lines repeat each error's message only when the terminal is
+    # wide enough (COLUMNS), so that each message is counted once, whatever the width.
+    options = ["-q", "-rN", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup"]
     options += [option for plugin in ("conftest", *plugins) for option in ("-p", plugin)]
     return support.run(
         [sys.executable, "-m", "pytest", *options, "test_grouped.py"],
