@@ -78,20 +78,38 @@ def _package_files():
     return files
 
 
-def install_stamp(python):
-    """What the installed environment depends on: a new value means re-install."""
+def _digest(python, paths):
     digest = hashlib.sha256()
     digest.update(f"{python}\n".encode())
-    inputs = [HERE / "requirements.txt", HERE / "constraints.txt", HERE / "nbgrader_config.py"]
-    inputs += [HERE / "proxy" / name for name in PROXY_FILES]
-    inputs += sorted(path for path in (HERE / "user-config").rglob("*") if path.is_file())
-    for path in inputs + _package_files():
+    for path in paths:
         digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
+def install_stamps(python):
+    """What the installed environment depends on, in two parts: a new value means re-install.
+
+    ``env``: the interpreter, the pinned requirements and the proxy's lock file (a new value
+    rebuilds everything, minutes). ``course``: the package's sources and the course's
+    configuration (a new value re-installs only those, seconds), so that a change to the
+    course does not download and build JupyterHub's environment again."""
+    env = [HERE / "requirements.txt", HERE / "constraints.txt"]
+    env += [HERE / "proxy" / name for name in PROXY_FILES]
+    course = [HERE / "nbgrader_config.py"]
+    course += sorted(path for path in (HERE / "user-config").rglob("*") if path.is_file())
+    return {"env": _digest(python, env), "course": _digest(python, course + _package_files())}
+
+
+def _read_stamps(stamp_file):
+    try:
+        lines = stamp_file.read_text().split()
+    except FileNotFoundError:
+        return {}
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
 def install(hub, python="/usr/bin/python3", force=False):
-    """Build ``<prefix>/env`` and ``<prefix>/proxy`` unless the stamp says they are current."""
+    """Build ``<prefix>/env`` and ``<prefix>/proxy`` unless the stamps say they are current."""
     npm = find_program("npm")
     if npm is None:
         raise HubError(
@@ -101,9 +119,10 @@ def install(hub, python="/usr/bin/python3", force=False):
     python = world_readable_python(python)
     prefix = Path(hub.prefix)
     stamp_file = prefix / ".installed"
-    stamp = install_stamp(python)
+    stamps = install_stamps(python)
     ready = (hub.env / "bin" / "jupyterhub").is_file() and hub.proxy.is_file()
-    if not force and ready and stamp_file.is_file() and stamp_file.read_text().strip() == stamp:
+    old = {} if force or not ready else _read_stamps(stamp_file)
+    if old == stamps:
         say(f"{prefix} is up to date")
         return False
     try:
@@ -112,40 +131,51 @@ def install(hub, python="/usr/bin/python3", force=False):
         raise HubError(f"cannot create {prefix}: run as root, or pass --prefix") from None
     os.chmod(prefix, 0o755)
     stamp_file.unlink(missing_ok=True)
-    shutil.rmtree(hub.env, ignore_errors=True)
     old_umask = os.umask(0o022)  # everything installed is readable by every user
+    pip = [hub.env / "bin" / "python", "-m", "pip", "--disable-pip-version-check"]
     try:
-        run([python, "-m", "venv", hub.env])
-        pip = [hub.env / "bin" / "python", "-m", "pip", "--disable-pip-version-check"]
-        run([*pip, "install", "-r", HERE / "requirements.txt"])
-        # From a copy of the sources: a build in the checkout would leave build/ and
-        # *.egg-info there, and the checkout may be unreadable by the users anyway.
-        with tempfile.TemporaryDirectory(prefix="backproplab-build-") as tmp:
-            shutil.copy(REPO / "pyproject.toml", tmp)
-            # pyproject.toml names a readme; the package's description needs no more.
-            (Path(tmp) / "README.md").write_text("Backprop Lab's reference package.\n")
-            shutil.copytree(
-                REPO / "src", Path(tmp) / "src", ignore=shutil.ignore_patterns("__pycache__")
-            )
-            run([*pip, "install", "--no-deps", "--no-cache-dir", tmp])
-        config_dir = hub.env / "etc" / "jupyter"
-        config_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(HERE / "nbgrader_config.py", config_dir / "nbgrader_config.py")
-        # The config folder of the users' own servers (jupyterhub_config.py, JUPYTER_CONFIG_PATH).
-        shutil.rmtree(prefix / "user-config", ignore_errors=True)
-        shutil.copytree(HERE / "user-config", prefix / "user-config")
-        # configurable-http-proxy and its dependencies, exactly as proxy/package-lock.json says.
-        shutil.rmtree(prefix / "proxy", ignore_errors=True)
-        (prefix / "proxy").mkdir()
-        for name in PROXY_FILES:
-            shutil.copy(HERE / "proxy" / name, prefix / "proxy" / name)
-        run([npm, "ci", "--prefix", prefix / "proxy", "--omit=dev", "--no-fund", "--no-audit"])
+        if old.get("env") != stamps["env"]:
+            _install_env(hub, python, pip, npm, prefix)
+        _install_course(hub, pip, prefix)
     finally:
         os.umask(old_umask)
     run([program("chmod", "coreutils"), "-R", "a+rX", prefix])
-    stamp_file.write_text(stamp + "\n")
+    stamp_file.write_text("".join(f"{key}={value}\n" for key, value in stamps.items()))
     say(f"installed the course environment in {prefix}")
     return True
+
+
+def _install_env(hub, python, pip, npm, prefix):
+    """JupyterHub's environment and configurable-http-proxy, from their pinned files."""
+    shutil.rmtree(hub.env, ignore_errors=True)
+    run([python, "-m", "venv", hub.env])
+    run([*pip, "install", "-r", HERE / "requirements.txt"])
+    # configurable-http-proxy and its dependencies, exactly as proxy/package-lock.json says.
+    shutil.rmtree(prefix / "proxy", ignore_errors=True)
+    (prefix / "proxy").mkdir()
+    for name in PROXY_FILES:
+        shutil.copy(HERE / "proxy" / name, prefix / "proxy" / name)
+    run([npm, "ci", "--prefix", prefix / "proxy", "--omit=dev", "--no-fund", "--no-audit"])
+
+
+def _install_course(hub, pip, prefix):
+    """The course's package (replacing any older build) and its configuration."""
+    # From a copy of the sources: a build in the checkout would leave build/ and
+    # *.egg-info there, and the checkout may be unreadable by the users anyway.
+    with tempfile.TemporaryDirectory(prefix="backproplab-build-") as tmp:
+        shutil.copy(REPO / "pyproject.toml", tmp)
+        # pyproject.toml names a readme; the package's description needs no more.
+        (Path(tmp) / "README.md").write_text("Backprop Lab's reference package.\n")
+        shutil.copytree(
+            REPO / "src", Path(tmp) / "src", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        run([*pip, "install", "--no-deps", "--no-cache-dir", "--force-reinstall", tmp])
+    config_dir = hub.env / "etc" / "jupyter"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HERE / "nbgrader_config.py", config_dir / "nbgrader_config.py")
+    # The config folder of the users' own servers (jupyterhub_config.py, JUPYTER_CONFIG_PATH).
+    shutil.rmtree(prefix / "user-config", ignore_errors=True)
+    shutil.copytree(HERE / "user-config", prefix / "user-config")
 
 
 # --------------------------------------------------------------------------- users, course

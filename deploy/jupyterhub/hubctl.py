@@ -10,9 +10,10 @@ install   build the course environment under ``--prefix`` (default /opt/backprop
           ``env/``, a virtual environment made from a world-readable interpreter
           (/usr/bin/python3) with deploy/jupyterhub/requirements.txt and ``backproplab``
           (not editable), and ``proxy/``, configurable-http-proxy from npm (``npm ci`` on
-          deploy/jupyterhub/proxy/package-lock.json). A stamp keyed on
-          the requirement files, the package's sources and the interpreter makes a second
-          run a no-op.
+          deploy/jupyterhub/proxy/package-lock.json). Two stamps make a second run a no-op:
+          one keyed on the interpreter, the requirement files and the proxy's lock file
+          (rebuilds everything), one on the package's sources and the course's
+          configuration (re-installs only those, in seconds).
 users     create the system users (root only): one instructor, two students and the grader
           user that owns the course directory; the password goes to ``<state>/password``.
 course    create the course directory (a copy of solutions/ and nbgrader_config.py, owned
