@@ -19,7 +19,7 @@ For least squares the loss is exactly quadratic around its minimum :math:`w^*`,
 
 .. math:: L(w) - L(w^*) = (w - w^*)^\top G\, (w - w^*), \qquad G = \tfrac1N X^\top X ,
 
-which :func:`excess_mse` evaluates (the error surfaces use it): no cancellation near the
+which :func:`excess_loss` evaluates (the error surfaces use it): no cancellation near the
 minimum, and two multiplications and additions per term in a fixed order, so the static
 explorer's JavaScript computes the same float64 numbers from the exported :math:`G` and
 :math:`w^*`.
@@ -47,11 +47,11 @@ __all__ = [
     "SURFACE_SEED",
     "W_TRUE",
     "LinearFit",
-    "excess_mse",
-    "excess_mse_grad",
+    "excess_loss",
+    "excess_loss_grad",
+    "loss",
+    "loss_grad",
     "make_fit",
-    "mse",
-    "mse_grad",
     "nearest_ridge",
     "ridge_solution",
 ]
@@ -151,7 +151,7 @@ def _check(X: ArrayLike, y: ArrayLike, w: ArrayLike, fn: str) -> tuple[np.ndarra
     return X, y, w
 
 
-def mse(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
+def loss(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
     r"""Mean squared error :math:`\frac1N \sum_n (x_n^\top w - y_n)^2`, for one or many ``w``.
 
     Parameters
@@ -164,18 +164,18 @@ def mse(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
     -------
     L : ndarray, shape (...)
     """
-    X, y, w = _check(X, y, w, "mse")
+    X, y, w = _check(X, y, w, "loss")
     return np.mean((w @ X.T - y) ** 2, axis=-1)
 
 
-def mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
-    r"""Gradient :math:`\frac{2}{N} X^\top (X w - y)` of :func:`mse`, same arguments.
+def loss_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
+    r"""Gradient :math:`\frac{2}{N} X^\top (X w - y)` of :func:`loss`, same arguments.
 
     Returns
     -------
     dL : ndarray, shape (..., 2)
     """
-    X, y, w = _check(X, y, w, "mse_grad")
+    X, y, w = _check(X, y, w, "loss_grad")
     return 2.0 * ((w @ X.T - y) @ X) / len(y)
 
 
@@ -193,11 +193,11 @@ def _check_quadratic(
     return gram, w_min, w
 
 
-def excess_mse(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
+def excess_loss(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
     r"""The loss above its minimum, :math:`(w - w^*)^\top G\, (w - w^*)`, never negative.
 
     With ``gram`` :math:`= X^\top X / N` and ``w_min`` the least-squares weights of
-    :math:`(X, y)` this is ``mse(X, y, w) - mse(X, y, w_min)``, without the cancellation of
+    :math:`(X, y)` this is ``loss(X, y, w) - loss(X, y, w_min)``, without the cancellation of
     that difference near the minimum. Computed term by term as
     :math:`d_1 (G_{11} d_1 + G_{12} d_2) + d_2 (G_{21} d_1 + G_{22} d_2)`,
     :math:`d = w - w^*` (the order the static explorer's JavaScript follows).
@@ -212,16 +212,16 @@ def excess_mse(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
     -------
     L : ndarray, shape (...)
     """
-    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_mse")
+    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_loss")
     d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
     out = d1 * (gram[0, 0] * d1 + gram[0, 1] * d2) + d2 * (gram[1, 0] * d1 + gram[1, 1] * d2)
     return np.maximum(out, 0.0)
 
 
-def excess_mse_grad(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
-    r"""Gradient :math:`2 G (w - w^*)` of :func:`excess_mse` (and of :func:`mse`), same
+def excess_loss_grad(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
+    r"""Gradient :math:`2 G (w - w^*)` of :func:`excess_loss` (and of :func:`loss`), same
     arguments; shape (..., 2), exactly 0 at ``w_min``."""
-    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_mse_grad")
+    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_loss_grad")
     d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
     return np.stack(
         [2.0 * (gram[0, 0] * d1 + gram[0, 1] * d2), 2.0 * (gram[1, 0] * d1 + gram[1, 1] * d2)],

@@ -329,7 +329,7 @@ def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
         Named ``"two_weight_fit"``: ``value`` is the training loss
         :math:`L(w) - L(w_\text{train})` and ``val_value`` the validation loss
         :math:`L_\text{val}(w) - L_\text{val}(w_\text{val})`, both mean squared errors minus
-        their minimum (``linear_fit.excess_mse``); ``minima`` is the training least-squares weights,
+        their minimum (``linear_fit.excess_loss``); ``minima`` is the training least-squares weights,
         ``start`` the origin (small initial weights); the box holds the origin and both
         samples' least-squares weights with a margin of at least 1.
     """
@@ -340,14 +340,14 @@ def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
     return Surface(
         "two_weight_fit",
         rf"Two-weight fit $w_1 x_1 + w_2 x_2$, sample {fit.seed} (excess training MSE)",
-        lambda w: linear_fit.excess_mse(fit.gram, fit.w_train, w),
-        lambda w: linear_fit.excess_mse_grad(fit.gram, fit.w_train, w),
+        lambda w: linear_fit.excess_loss(fit.gram, fit.w_train, w),
+        lambda w: linear_fit.excess_loss_grad(fit.gram, fit.w_train, w),
         2,
         (float(lo[0]), float(hi[0])),
         (float(lo[1]), float(hi[1])),
         [fit.w_train],
         [0.0, 0.0],
-        lambda w: linear_fit.excess_mse(fit.gram_val, fit.w_val, w),
+        lambda w: linear_fit.excess_loss(fit.gram_val, fit.w_val, w),
     )
 
 

@@ -49,7 +49,7 @@ def test_least_squares_weights_are_lstsq():
 def test_mse_by_hand_and_vectorised(rng):
     fit = lf.make_fit(1)
     w = rng.normal(size=(4, 3, 2))
-    got = lf.mse(fit.X, fit.y, w)
+    got = lf.loss(fit.X, fit.y, w)
     assert got.shape == (4, 3)
     for i, j in ((0, 0), (3, 2)):
         by_hand = sum((x @ w[i, j] - t) ** 2 for x, t in zip(fit.X, fit.y, strict=True)) / 20
@@ -61,10 +61,11 @@ def test_gradients_match_numerical_gradients(excess, rng):
     fit = lf.make_fit(5)
     if excess:
         loss, grad = (
-            lambda v, f=f: f(fit.gram, fit.w_train, v) for f in (lf.excess_mse, lf.excess_mse_grad)
+            lambda v, f=f: f(fit.gram, fit.w_train, v)
+            for f in (lf.excess_loss, lf.excess_loss_grad)
         )
     else:
-        loss, grad = (lambda v, f=f: f(fit.X, fit.y, v) for f in (lf.mse, lf.mse_grad))
+        loss, grad = (lambda v, f=f: f(fit.X, fit.y, v) for f in (lf.loss, lf.loss_grad))
     for _ in range(5):
         w = rng.uniform(-3, 3, size=2)
         assert relative_error(grad(w), numerical_gradient(loss, w)) < 1e-8
@@ -80,7 +81,7 @@ def test_ridge_solution_solves_the_penalised_normal_equations():
     for lam in (0.1, 1.0, 10.0):
         w = lf.ridge_solution(fit.X, fit.y, lam)
         # the gradient of L + lam/2 |w|^2 is zero there
-        np.testing.assert_allclose(lf.mse_grad(fit.X, fit.y, w) + lam * w, 0.0, atol=1e-12)
+        np.testing.assert_allclose(lf.loss_grad(fit.X, fit.y, w) + lam * w, 0.0, atol=1e-12)
     path = lf.ridge_solution(fit.X, fit.y, [0.0, 1.0, 1e6])
     assert path.shape == (3, 2)
     norms = np.linalg.norm(path, axis=1)
@@ -111,12 +112,12 @@ def test_nearest_ridge_is_nearer_than_any_grid_strength():
 
 def test_bad_input_is_named():
     fit = lf.make_fit(0)
-    with pytest.raises(ValueError, match=r"mse: w must have shape \(\.\.\., 2\)"):
-        lf.mse(fit.X, fit.y, [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"mse_grad: X must have shape \(N, 2\)"):
-        lf.mse_grad(fit.X[:5], fit.y, [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"loss: w must have shape \(\.\.\., 2\)"):
+        lf.loss(fit.X, fit.y, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"loss_grad: X must have shape \(N, 2\)"):
+        lf.loss_grad(fit.X[:5], fit.y, [1.0, 2.0])
     with pytest.raises(ValueError, match="non-finite"):
-        lf.mse(fit.X, fit.y, [np.nan, 0.0])
+        lf.loss(fit.X, fit.y, [np.nan, 0.0])
     with pytest.raises(ValueError, match="ridge_solution: lam must be a number >= 0"):
         lf.ridge_solution(fit.X, fit.y, -1.0)
     with pytest.raises(ValueError, match=r"nearest_ridge: w must have shape \(2,\)"):
@@ -137,19 +138,19 @@ def test_excess_mse_is_the_loss_above_its_minimum(rng):
         (fit.gram, fit.w_train, fit.X, fit.y),
         (fit.gram_val, fit.w_val, fit.X_val, fit.y_val),
     ):
-        direct = lf.mse(X, y, w) - lf.mse(X, y, w_min)
-        np.testing.assert_allclose(lf.excess_mse(gram, w_min, w), direct, rtol=1e-9, atol=1e-13)
-        assert float(lf.excess_mse(gram, w_min, w_min)) == 0.0
-        np.testing.assert_array_equal(lf.excess_mse_grad(gram, w_min, w_min), [0.0, 0.0])
+        direct = lf.loss(X, y, w) - lf.loss(X, y, w_min)
+        np.testing.assert_allclose(lf.excess_loss(gram, w_min, w), direct, rtol=1e-9, atol=1e-13)
+        assert float(lf.excess_loss(gram, w_min, w_min)) == 0.0
+        np.testing.assert_array_equal(lf.excess_loss_grad(gram, w_min, w_min), [0.0, 0.0])
         # the gradient of the excess is the gradient of the loss itself
         np.testing.assert_allclose(
-            lf.excess_mse_grad(gram, w_min, w), lf.mse_grad(X, y, w), rtol=1e-9, atol=1e-12
+            lf.excess_loss_grad(gram, w_min, w), lf.loss_grad(X, y, w), rtol=1e-9, atol=1e-12
         )
 
 
 def test_excess_mse_rejects_bad_shapes():
     fit = lf.make_fit(0)
-    with pytest.raises(ValueError, match=r"excess_mse: gram must have shape \(2, 2\)"):
-        lf.excess_mse(np.eye(3), fit.w_train, [0.0, 0.0])
-    with pytest.raises(ValueError, match=r"excess_mse_grad: w must have shape \(\.\.\., 2\)"):
-        lf.excess_mse_grad(fit.gram, fit.w_train, [0.0])
+    with pytest.raises(ValueError, match=r"excess_loss: gram must have shape \(2, 2\)"):
+        lf.excess_loss(np.eye(3), fit.w_train, [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"excess_loss_grad: w must have shape \(\.\.\., 2\)"):
+        lf.excess_loss_grad(fit.gram, fit.w_train, [0.0])

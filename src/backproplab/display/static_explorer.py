@@ -17,7 +17,7 @@ cheaply is precomputed here, at build time:
 - each surface's box, minima, title and default start;
 - the tiny network's data (its 360 inputs and targets, as exact float64 JSON), and for the
   two-weight fit each sample's :math:`G = X^\top X / N` and least-squares weights (the same),
-  from which the page computes both losses as ``linear_fit.excess_mse`` does;
+  from which the page computes both losses as ``linear_fit.excess_loss`` does;
 - the hyperparameters of every rule, from ``optimizers.HYPERPARAMETERS`` (the decay rate the
   "β" slider sets comes from ``optimizers.DECAY``; the others keep their defaults);
 - the slider grids ``LEARNING_RATES`` and ``BETAS``, and ``STEPS`` steps per path.

@@ -96,7 +96,7 @@
         },
       };
     },
-    // linear_fit.excess_mse and excess_mse_grad: (w - w*)^T G (w - w*) and 2 G (w - w*), in
+    // linear_fit.excess_loss and excess_loss_grad: (w - w*)^T G (w - w*) and 2 G (w - w*), in
     // the Python's order, from each sample's G (gram, row by row) and minimum w*.
     two_weight_fit: function (entry) {
       function excess(q, w) {
