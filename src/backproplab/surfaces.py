@@ -329,8 +329,8 @@ def fit_surface(seed: int = linear_fit.SURFACE_SEED) -> Surface:
         Named ``"two_weight_fit"``: ``value`` is the training loss
         :math:`L(w) - L(w_\text{train})` and ``val_value`` the validation loss
         :math:`L_\text{val}(w) - L_\text{val}(w_\text{val})`, both mean squared errors minus
-        their minimum (``linear_fit.excess_loss``); ``minima`` is the training least-squares weights,
-        ``start`` the origin (small initial weights); the box holds the origin and both
+        their minimum (``linear_fit.excess_loss``); ``minima`` is the training least-squares
+        weights, ``start`` the origin (small initial weights); the box holds the origin and both
         samples' least-squares weights with a margin of at least 1.
     """
     fit = linear_fit.make_fit(seed)
