@@ -193,6 +193,13 @@ def _check_quadratic(
     return gram, w_min, w
 
 
+def _gram_times(gram: np.ndarray, w_min: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:math:`d = w - w^*` and :math:`G d`, term by term in the order the page's JavaScript
+    follows (``static/descent.js``), so that both compute the same float64 numbers."""
+    d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
+    return d1, d2, gram[0, 0] * d1 + gram[0, 1] * d2, gram[1, 0] * d1 + gram[1, 1] * d2
+
+
 def excess_loss(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
     r"""The loss above its minimum, :math:`(w - w^*)^\top G\, (w - w^*)`, never negative.
 
@@ -212,21 +219,15 @@ def excess_loss(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
     -------
     L : ndarray, shape (...)
     """
-    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_loss")
-    d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
-    out = d1 * (gram[0, 0] * d1 + gram[0, 1] * d2) + d2 * (gram[1, 0] * d1 + gram[1, 1] * d2)
-    return np.maximum(out, 0.0)
+    d1, d2, gd1, gd2 = _gram_times(*_check_quadratic(gram, w_min, w, "excess_loss"))
+    return np.maximum(d1 * gd1 + d2 * gd2, 0.0)
 
 
 def excess_loss_grad(gram: ArrayLike, w_min: ArrayLike, w: ArrayLike) -> np.ndarray:
     r"""Gradient :math:`2 G (w - w^*)` of :func:`excess_loss` (and of :func:`loss`), same
     arguments; shape (..., 2), exactly 0 at ``w_min``."""
-    gram, w_min, w = _check_quadratic(gram, w_min, w, "excess_loss_grad")
-    d1, d2 = w[..., 0] - w_min[0], w[..., 1] - w_min[1]
-    return np.stack(
-        [2.0 * (gram[0, 0] * d1 + gram[0, 1] * d2), 2.0 * (gram[1, 0] * d1 + gram[1, 1] * d2)],
-        axis=-1,
-    )
+    _, _, gd1, gd2 = _gram_times(*_check_quadratic(gram, w_min, w, "excess_loss_grad"))
+    return np.stack([2.0 * gd1, 2.0 * gd2], axis=-1)
 
 
 def ridge_solution(X: ArrayLike, y: ArrayLike, lam: float) -> np.ndarray:

@@ -99,17 +99,22 @@
     // linear_fit.excess_loss and excess_loss_grad: (w - w*)^T G (w - w*) and 2 G (w - w*), in
     // the Python's order, from each sample's G (gram, row by row) and minimum w*.
     two_weight_fit: function (entry) {
-      function excess(q, w) {
+      // linear_fit._gram_times: [d1, d2, (G d)1, (G d)2], d = w - w*.
+      function gramTimes(q, w) {
         var g = q.gram, d1 = w[0] - q.minimum[0], d2 = w[1] - q.minimum[1];
-        return Math.max(d1 * (g[0] * d1 + g[1] * d2) + d2 * (g[2] * d1 + g[3] * d2), 0.0);
+        return [d1, d2, g[0] * d1 + g[1] * d2, g[2] * d1 + g[3] * d2];
+      }
+      function excess(q, w) {
+        var t = gramTimes(q, w);
+        return Math.max(t[0] * t[2] + t[1] * t[3], 0.0);
       }
       var train = { gram: entry.data.gram, minimum: entry.minima[0] };
       return {
         value: function (w) { return excess(train, w); },
         val: function (w) { return excess(entry.validation, w); },
         grad: function (w) {
-          var g = train.gram, d1 = w[0] - train.minimum[0], d2 = w[1] - train.minimum[1];
-          return [2.0 * (g[0] * d1 + g[1] * d2), 2.0 * (g[2] * d1 + g[3] * d2)];
+          var t = gramTimes(train, w);
+          return [2.0 * t[2], 2.0 * t[3]];
         },
       };
     },

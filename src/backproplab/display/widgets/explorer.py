@@ -254,8 +254,7 @@ class DescentExplorer(Displayable):
         self.ax = self.figure.add_axes(
             (0.06, 0.14, 0.39, 0.76), projection="3d" if three_d else None
         )
-        racers = {label: (self._racers[label][0], kind) for label, kind in self._kinds.items()}
-        self.loss_panel = LossPanel(self.figure, s, racers, self.steps.value)
+        self.loss_panel = LossPanel(self.figure, s, self._racer_kinds(), self.steps.value)
         self.loss_ax, self.loss_lines = self.loss_panel.ax, self.loss_panel.lines
         if three_d:
             n = 60
@@ -289,10 +288,13 @@ class DescentExplorer(Displayable):
         self._legend()
         self._three_d = three_d
 
+    def _racer_kinds(self):
+        """``{label: (optimizer name or None, kind)}`` of every racer, in display order."""
+        return {label: (self._racers[label][0], kind) for label, kind in self._kinds.items()}
+
     def _legend(self):
-        racers = {label: (self._racers[label][0], kind) for label, kind in self._kinds.items()}
         shown = {label for label, box in self.checkboxes.items() if box.value}
-        return style.legend(self.loss_ax, racers, shown, self.loss_panel.validation)
+        return style.legend(self.loss_ax, self._racer_kinds(), shown, self.loss_panel.validation)
 
     # ---- computing -----------------------------------------------------------------------
 
